@@ -1,0 +1,39 @@
+//===- Passes.h - qc dialect passes -----------------------------*- C++ -*-===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_DIALECT_QC_TRANSFORMS_PASSES_H
+#define QC_DIALECT_QC_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::qc {
+
+#define GEN_PASS_DECL
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+
+/// Options of the `qc-lower-fake-quant` pipeline.
+struct LowerFakeQuantPipelineOptions
+    : public PassPipelineOptions<LowerFakeQuantPipelineOptions> {
+  Option<bool> keepObservers{
+      *this, "keep-observers",
+      llvm::cl::desc("Keep qc.observe ops instead of stripping them"),
+      llvm::cl::init(false)};
+};
+
+/// strip observers, expand fake-quant into quant casts, canonicalize, cse.
+void buildLowerFakeQuantPipeline(OpPassManager &pm,
+                                 const LowerFakeQuantPipelineOptions &options);
+
+/// Registers every qc pass (registerQCPasses) and pipeline.
+void registerQCPassesAndPipelines();
+
+#define GEN_PASS_REGISTRATION
+#include "qc/Dialect/QC/Transforms/Passes.h.inc"
+
+} // namespace mlir::qc
+
+#endif // QC_DIALECT_QC_TRANSFORMS_PASSES_H
