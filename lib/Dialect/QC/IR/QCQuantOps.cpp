@@ -20,13 +20,14 @@ using namespace mlir::qc;
 
 ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
   Attribute value;
-  if (parser.parseOptionalAttrDict(result.attributes) ||
-      parser.parseAttribute(value))
+  if (parser.parseOptionalAttrDict(result.attributes))
+    return failure();
+  SMLoc valueLoc = parser.getCurrentLocation();
+  if (parser.parseAttribute(value))
     return failure();
   auto elements = dyn_cast<ElementsAttr>(value);
   if (!elements)
-    return parser.emitError(parser.getCurrentLocation(),
-                            "expected an elements attribute");
+    return parser.emitError(valueLoc, "expected an elements attribute");
   Type type = elements.getType();
   if (succeeded(parser.parseOptionalArrow()) && parser.parseType(type))
     return failure();

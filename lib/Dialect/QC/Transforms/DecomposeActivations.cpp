@@ -86,10 +86,10 @@ struct DecomposeActivationsPass
     : public qc::impl::DecomposeActivationsBase<DecomposeActivationsPass> {
   using Base::Base;
 
-  LogicalResult initialize(MLIRContext *) override {
+  LogicalResult initialize(MLIRContext *ctx) override {
     for (const std::string &name : ops)
       if (name != "silu" && name != "hardswish" && name != "gelu")
-        return emitError(UnknownLoc::get(&getContext()))
+        return emitError(UnknownLoc::get(ctx))
                << "qc-decompose-activations: unknown activation '" << name
                << "' (expected silu, hardswish or gelu)";
     return success();

@@ -16,7 +16,8 @@ void qc::buildLowerFakeQuantPipeline(
   if (!options.keepObservers)
     pm.addPass(createStripObservers());
   pm.addPass(createExpandFakeQuant());
-  pm.addPass(createCanonicalizerPass());
+  // No canonicalizer here: upstream folds quant.dcast(quant.qcast(x)) to x,
+  // which would silently drop the rounding this pipeline makes explicit.
   pm.addPass(createCSEPass());
 }
 
@@ -25,6 +26,6 @@ void qc::registerQCPassesAndPipelines() {
   PassPipelineRegistration<LowerFakeQuantPipelineOptions>(
       "qc-lower-fake-quant",
       "Strip observers, expand qc.fake_quant into quant.qcast/quant.dcast, "
-      "canonicalize and CSE",
+      "and CSE",
       buildLowerFakeQuantPipeline);
 }

@@ -24,7 +24,7 @@ struct LowerFakeQuantPipelineOptions
       llvm::cl::init(false)};
 };
 
-/// strip observers, expand fake-quant into quant casts, canonicalize, cse.
+/// Strips observers, expands fake-quant into quant casts, then CSE.
 void buildLowerFakeQuantPipeline(OpPassManager &pm,
                                  const LowerFakeQuantPipelineOptions &options);
 

@@ -36,7 +36,10 @@ def ExpandFakeQuant : Pass<"qc-expand-fake-quant"> {
   let summary = "Rewrites qc.fake_quant as quant.qcast followed by quant.dcast";
   let description = [{
     Makes the quantized type visible in the IR so that later rewrites can
-    fold the `quant.dcast` into a consumer's quantized operand.
+    fold the `quant.dcast` into a consumer's quantized operand. Upstream's
+    canonicalizer folds `quant.dcast(quant.qcast(x))` back to `x`, dropping
+    the rounding: do not run `-canonicalize` between this pass and the
+    rewrite that consumes the casts.
 
     Before:
     ```mlir
