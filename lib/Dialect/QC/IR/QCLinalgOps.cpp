@@ -175,16 +175,6 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
   return success();
 }
 
-static LogicalResult checkResultShape(Operation *op, ArrayRef<int64_t> want,
-                                      Type result) {
-  auto have = cast<RankedTensorType>(result).getShape();
-  if (!isCompatibleShape(want, have))
-    return op->emitOpError("result shape ")
-           << shapeToString(have) << " does not match the expected "
-           << shapeToString(want);
-  return success();
-}
-
 static bool dimsDiffer(int64_t a, int64_t b) {
   return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
 }
@@ -217,7 +207,7 @@ LogicalResult MatMulOp::verify() {
     want.push_back(a2[a2.size() - 2]);
   if (b.size() != 1)
     want.push_back(b2.back());
-  if (failed(checkResultShape(*this, want, getType())))
+  if (failed(verifyResultShape(*this, want, getType())))
     return failure();
   WeightLayout layout;
   if (b.size() > 1)
@@ -249,7 +239,7 @@ LogicalResult LinearOp::verify() {
   }
   SmallVector<int64_t> want(x.drop_back());
   want.push_back(w[0]);
-  if (failed(checkResultShape(*this, want, getType())))
+  if (failed(verifyResultShape(*this, want, getType())))
     return failure();
   return verifyContraction(*this, getInput(), getWeight(), getBias(), getType(),
                            WeightLayout{0, 1});
@@ -264,30 +254,8 @@ static LogicalResult verifyWindowAttrs(ArrayRef<int64_t> strides,
                                        ArrayRef<int64_t> pads,
                                        ArrayRef<int64_t> dilations,
                                        int64_t groups, std::string &why) {
-  if (strides.size() != 2) {
-    why = "'strides' must have 2 entries";
+  if (failed(verifyWindow2D(strides, pads, dilations, why)))
     return failure();
-  }
-  if (dilations.size() != 2) {
-    why = "'dilations' must have 2 entries";
-    return failure();
-  }
-  if (pads.size() != 4) {
-    why = "'pads' must have 4 entries [top, left, bottom, right]";
-    return failure();
-  }
-  if (llvm::any_of(strides, [](int64_t s) { return s <= 0; })) {
-    why = "strides must be positive";
-    return failure();
-  }
-  if (llvm::any_of(dilations, [](int64_t s) { return s <= 0; })) {
-    why = "dilations must be positive";
-    return failure();
-  }
-  if (llvm::any_of(pads, [](int64_t s) { return s < 0; })) {
-    why = "pads must be non-negative";
-    return failure();
-  }
   if (groups <= 0) {
     why = "groups must be positive";
     return failure();
@@ -355,7 +323,7 @@ LogicalResult Conv2DOp::verify() {
   if (failed(want))
     return emitOpError(why);
   if (failed(verifyConvBias(*this, getBias(), w[0])) ||
-      failed(checkResultShape(*this, *want, getType())))
+      failed(verifyResultShape(*this, *want, getType())))
     return failure();
   return verifyContraction(*this, getInput(), getWeight(), getBias(), getType(),
                            WeightLayout{0, 1});
@@ -400,7 +368,7 @@ LogicalResult ConvTranspose2DOp::verify() {
     want.push_back(o);
   }
   if (failed(verifyConvBias(*this, getBias(), want[1])) ||
-      failed(checkResultShape(*this, want, getType())))
+      failed(verifyResultShape(*this, want, getType())))
     return failure();
   return verifyContraction(*this, getInput(), getWeight(), getBias(), getType(),
                            WeightLayout{1, 0});

@@ -27,16 +27,6 @@ static constexpr int64_t kMaxFoldElements = 1 << 16;
 
 static std::string str(int64_t v) { return std::to_string(v); }
 
-static LogicalResult checkResultShape(Operation *op, ArrayRef<int64_t> want,
-                                      Type result) {
-  auto have = cast<RankedTensorType>(result).getShape();
-  if (!isCompatibleShape(want, have))
-    return op->emitOpError("result shape ")
-           << shapeToString(have) << " does not match the expected "
-           << shapeToString(want);
-  return success();
-}
-
 /// Normalises a single signed `axis` attribute or reports it.
 static FailureOr<int64_t> verifyAxis(Operation *op, uint64_t rawAxis,
                                      int64_t rank) {
@@ -236,7 +226,7 @@ LogicalResult ReduceOp::verify() {
     return emitOpError("'") << stringifyReduceKind(getKind())
                             << "' reduction requires a float element type, got "
                             << in.getElementType();
-  return checkResultShape(*this, *want, getType());
+  return verifyResultShape(*this, *want, getType());
 }
 
 /// Folds sum/prod/max/min of a small constant: the importer evaluates shape
@@ -374,7 +364,7 @@ static LogicalResult verifyArgReduce(OpTy op) {
       in.getShape(), static_cast<int64_t>(op.getAxis()), op.getKeepdims(), &why);
   if (failed(want))
     return op.emitOpError(why);
-  return checkResultShape(op, *want, op.getType());
+  return verifyResultShape(op, *want, op.getType());
 }
 
 /// Along a dimension of static size 1 the only index is 0.
@@ -417,32 +407,10 @@ static LogicalResult verifyPoolWindowAttrs(ArrayRef<int64_t> kernel,
     why = "'kernel' must have 2 entries [kh, kw]";
     return failure();
   }
-  if (strides.size() != 2) {
-    why = "'strides' must have 2 entries";
+  if (failed(verifyWindow2D(strides, pads, dilations, why)))
     return failure();
-  }
-  if (dilations.size() != 2) {
-    why = "'dilations' must have 2 entries";
-    return failure();
-  }
-  if (pads.size() != 4) {
-    why = "'pads' must have 4 entries [top, left, bottom, right]";
-    return failure();
-  }
   if (llvm::any_of(kernel, [](int64_t k) { return k <= 0; })) {
     why = "kernel sizes must be positive";
-    return failure();
-  }
-  if (llvm::any_of(strides, [](int64_t s) { return s <= 0; })) {
-    why = "strides must be positive";
-    return failure();
-  }
-  if (llvm::any_of(dilations, [](int64_t d) { return d <= 0; })) {
-    why = "dilations must be positive";
-    return failure();
-  }
-  if (llvm::any_of(pads, [](int64_t p) { return p < 0; })) {
-    why = "pads must be non-negative";
     return failure();
   }
   for (int i = 0; i < 2; ++i) {
@@ -502,7 +470,7 @@ LogicalResult Pool2DOp::verify() {
                        getDilations(), getCeilMode(), &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   if (getKind() == PoolKind::Max && getCountIncludePad())
     return emitOpError("count_include_pad only applies to average pooling");

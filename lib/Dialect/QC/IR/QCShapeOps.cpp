@@ -47,16 +47,6 @@ static LogicalResult fail(std::string *why, const Twine &msg) {
   return failure();
 }
 
-static LogicalResult checkResultShape(Operation *op, ArrayRef<int64_t> want,
-                                      Type result, StringRef what = "result") {
-  auto have = cast<RankedTensorType>(result).getShape();
-  if (!isCompatibleShape(want, have))
-    return op->emitOpError()
-           << what << " shape " << shapeToString(have)
-           << " does not match the expected " << shapeToString(want);
-  return success();
-}
-
 /// `inDim` of the input reappears, with its elements in the same order and
 /// nothing else mixed in, as `outDim` of the result.
 using DimPreserved = function_ref<bool(int64_t inDim, int64_t outDim)>;
@@ -346,7 +336,7 @@ LogicalResult TransposeOp::verify() {
       inferResultShape(getInput().getType().getShape(), getPerm(), &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   ArrayRef<int64_t> perm = getPerm();
   return verifyMovedElementType(
@@ -433,7 +423,7 @@ LogicalResult ConcatOp::verify() {
   FailureOr<SmallVector<int64_t>> want = inferResultShape(shapes, axis, &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   for (auto [k, v] : llvm::enumerate(getInputs()))
     if (failed(verifyMovedElementType(
@@ -516,7 +506,7 @@ LogicalResult SliceOp::verify() {
       inferResultShape(in, getOffsets(), getSizes(), getStrides(), &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   return verifyMovedElementType(
       *this, getInput().getType(), getType(), [&](int64_t a, int64_t b) {
@@ -569,7 +559,7 @@ LogicalResult GatherOp::verify() {
                        getIndices().getType().getShape(), axis, &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   return verifyMovedElementType(
       *this, getData().getType(), getType(),
@@ -658,7 +648,7 @@ LogicalResult PadOp::verify() {
       inferResultShape(in, getPads(), getMode(), &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   Type elt = getInput().getType().getElementType();
   double v = getValue().convertToDouble();
@@ -742,7 +732,7 @@ LogicalResult ResizeOp::verify() {
         inferResultShape(inT.getShape(), *scales, &why);
     if (failed(want))
       return emitOpError(why);
-    if (failed(checkResultShape(*this, *want, outT)))
+    if (failed(verifyResultShape(*this, *want, outT)))
       return failure();
   }
   if (isa<IntegerType>(inT.getElementType()) &&
@@ -855,7 +845,7 @@ LogicalResult TileOp::verify() {
       inferResultShape(getInput().getType().getShape(), getRepeats(), &why);
   if (failed(want))
     return emitOpError(why);
-  if (failed(checkResultShape(*this, *want, getType())))
+  if (failed(verifyResultShape(*this, *want, getType())))
     return failure();
   ArrayRef<int64_t> repeats = getRepeats();
   return verifyMovedElementType(
@@ -918,7 +908,7 @@ LogicalResult SplitOp::verify() {
                                << want->size() << " entries";
   for (auto [k, v] : llvm::enumerate(getOutputs())) {
     std::string what = "result " + std::to_string(k);
-    if (failed(checkResultShape(*this, (*want)[k], v.getType(), what)) ||
+    if (failed(verifyResultShape(*this, (*want)[k], v.getType(), what)) ||
         failed(verifyMovedElementType(
             *this, getInput().getType(), v.getType(),
             [&](int64_t a, int64_t b) { return a == b && a != axis; })))

@@ -30,16 +30,6 @@ static LogicalResult checkRank(Operation *op, StringRef what, Type type,
   return success();
 }
 
-static LogicalResult checkResultShape(Operation *op, ArrayRef<int64_t> want,
-                                      Type result) {
-  auto have = cast<RankedTensorType>(result).getShape();
-  if (!isCompatibleShape(want, have))
-    return op->emitOpError("result shape ")
-           << shapeToString(have) << " does not match the expected "
-           << shapeToString(want);
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // EmbeddingOp
 //===----------------------------------------------------------------------===//
@@ -81,7 +71,7 @@ LogicalResult EmbeddingOp::verify() {
 
   SmallVector<int64_t> want(getIds().getType().getShape());
   want.push_back(table[1]);
-  return checkResultShape(*this, want, getType());
+  return verifyResultShape(*this, want, getType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -220,7 +210,7 @@ LogicalResult AttentionOp::verify() {
     }
   }
 
-  return checkResultShape(*this, {q[0], q[1], q[2], v[3]}, getType());
+  return verifyResultShape(*this, {q[0], q[1], q[2], v[3]}, getType());
 }
 
 //===----------------------------------------------------------------------===//

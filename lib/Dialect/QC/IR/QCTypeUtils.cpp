@@ -137,3 +137,34 @@ qc::verifyQuantTypeForShape(function_ref<InFlightDiagnostic()> emitError,
   }
   return success();
 }
+
+LogicalResult qc::verifyResultShape(Operation *op, ArrayRef<int64_t> expected,
+                                    Type result, StringRef what) {
+  auto have = cast<RankedTensorType>(result).getShape();
+  if (!isCompatibleShape(expected, have))
+    return op->emitOpError()
+           << what << " shape " << shapeToString(have)
+           << " does not match the expected " << shapeToString(expected);
+  return success();
+}
+
+LogicalResult qc::verifyWindow2D(ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> pads,
+                                 ArrayRef<int64_t> dilations,
+                                 std::string &why) {
+  if (strides.size() != 2)
+    why = "'strides' must have 2 entries";
+  else if (dilations.size() != 2)
+    why = "'dilations' must have 2 entries";
+  else if (pads.size() != 4)
+    why = "'pads' must have 4 entries [top, left, bottom, right]";
+  else if (llvm::any_of(strides, [](int64_t s) { return s <= 0; }))
+    why = "strides must be positive";
+  else if (llvm::any_of(dilations, [](int64_t d) { return d <= 0; }))
+    why = "dilations must be positive";
+  else if (llvm::any_of(pads, [](int64_t p) { return p < 0; }))
+    why = "pads must be non-negative";
+  else
+    return success();
+  return failure();
+}

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -48,6 +49,19 @@ LogicalResult
 verifyQuantTypeForShape(llvm::function_ref<InFlightDiagnostic()> emitError,
                         Type elementType, llvm::ArrayRef<int64_t> shape,
                         llvm::StringRef what);
+
+/// Emits "<what> shape H does not match the expected W" on `op` unless the
+/// shape of tensor type `result` is compatible with `expected`.
+LogicalResult verifyResultShape(Operation *op, llvm::ArrayRef<int64_t> expected,
+                                Type result, llvm::StringRef what = "result");
+
+/// Checks the attributes of a 2-D sliding window (convolution, pooling):
+/// 2 positive strides, 2 positive dilations and 4 non-negative pads
+/// [top, left, bottom, right]. Failure explains why in `why`.
+LogicalResult verifyWindow2D(llvm::ArrayRef<int64_t> strides,
+                             llvm::ArrayRef<int64_t> pads,
+                             llvm::ArrayRef<int64_t> dilations,
+                             std::string &why);
 
 /// Normalises a possibly negative axis against `rank`; failure when out of
 /// range.
