@@ -1,0 +1,251 @@
+//===- Tensor.cpp - host tensors ------------------------------------------===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Executor/Tensor.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::qc;
+
+size_t qc::dtypeSize(DType t) {
+  switch (t) {
+  case DType::Bool:
+  case DType::I8:
+  case DType::U8:
+    return 1;
+  case DType::F16:
+  case DType::BF16:
+  case DType::I16:
+  case DType::U16:
+    return 2;
+  case DType::F32:
+  case DType::I32:
+  case DType::U32:
+    return 4;
+  case DType::F64:
+  case DType::I64:
+  case DType::U64:
+    return 8;
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+StringRef qc::dtypeName(DType t) {
+  switch (t) {
+  case DType::F32: return "f32";
+  case DType::F16: return "f16";
+  case DType::BF16: return "bf16";
+  case DType::F64: return "f64";
+  case DType::Bool: return "bool";
+  case DType::I8: return "i8";
+  case DType::U8: return "u8";
+  case DType::I16: return "i16";
+  case DType::U16: return "u16";
+  case DType::I32: return "i32";
+  case DType::U32: return "u32";
+  case DType::I64: return "i64";
+  case DType::U64: return "u64";
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+bool qc::isFloatDType(DType t) {
+  return t == DType::F32 || t == DType::F16 || t == DType::BF16 ||
+         t == DType::F64;
+}
+
+bool qc::isSignedIntDType(DType t) {
+  return t == DType::I8 || t == DType::I16 || t == DType::I32 ||
+         t == DType::I64;
+}
+
+static DType intDType(unsigned width, bool isSigned) {
+  if (width <= 8)
+    return isSigned ? DType::I8 : DType::U8;
+  if (width <= 16)
+    return isSigned ? DType::I16 : DType::U16;
+  if (width <= 32)
+    return isSigned ? DType::I32 : DType::U32;
+  return isSigned ? DType::I64 : DType::U64;
+}
+
+std::optional<DType> qc::dtypeFromType(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF16())
+    return DType::F16;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isF64())
+    return DType::F64;
+  if (auto q = dyn_cast<quant::QuantizedType>(t))
+    return intDType(q.getStorageTypeIntegralWidth(), q.isSigned());
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    if (i.getWidth() == 1)
+      return DType::Bool;
+    if (i.getWidth() > 64)
+      return std::nullopt;
+    return intDType(i.getWidth(), !i.isUnsigned());
+  }
+  return std::nullopt;
+}
+
+Type qc::typeFromDType(MLIRContext *ctx, DType t) {
+  Builder b(ctx);
+  switch (t) {
+  case DType::F32: return b.getF32Type();
+  case DType::F16: return b.getF16Type();
+  case DType::BF16: return b.getBF16Type();
+  case DType::F64: return b.getF64Type();
+  case DType::Bool: return b.getI1Type();
+  case DType::I8: return b.getIntegerType(8);
+  case DType::U8: return b.getIntegerType(8, /*isSigned=*/false);
+  case DType::I16: return b.getIntegerType(16);
+  case DType::U16: return b.getIntegerType(16, false);
+  case DType::I32: return b.getIntegerType(32);
+  case DType::U32: return b.getIntegerType(32, false);
+  case DType::I64: return b.getIntegerType(64);
+  case DType::U64: return b.getIntegerType(64, false);
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+static std::shared_ptr<void> allocateAligned(size_t bytes) {
+  // At least one byte so that an empty tensor still has storage.
+  size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
+  void *p = std::aligned_alloc(64, rounded);
+  if (!p)
+    llvm::report_fatal_error("quantc: out of memory allocating a tensor");
+  std::memset(p, 0, rounded);
+  return std::shared_ptr<void>(p, [](void *q) { std::free(q); });
+}
+
+Tensor::Tensor(DType dtype, ArrayRef<int64_t> shape)
+    : type(dtype), dims(shape.begin(), shape.end()) {
+  std::shared_ptr<void> mem = allocateAligned(byteSize());
+  ptr = mem.get();
+  storage = std::move(mem);
+}
+
+Tensor Tensor::fromBytes(DType dtype, ArrayRef<int64_t> shape,
+                         const void *data) {
+  Tensor t(dtype, shape);
+  if (t.byteSize())
+    std::memcpy(t.ptr, data, t.byteSize());
+  return t;
+}
+
+Tensor Tensor::view(DType dtype, ArrayRef<int64_t> shape,
+                    std::shared_ptr<const void> owner, const void *data) {
+  Tensor t;
+  t.type = dtype;
+  t.dims.assign(shape.begin(), shape.end());
+  t.storage = std::move(owner);
+  t.ptr = const_cast<void *>(data);
+  return t;
+}
+
+int64_t Tensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+Tensor Tensor::reshaped(ArrayRef<int64_t> newShape) const {
+  Tensor t = *this;
+  t.dims.assign(newShape.begin(), newShape.end());
+  assert(t.numElements() == numElements() && "reshape changes element count");
+  return t;
+}
+
+Tensor Tensor::clone() const { return fromBytes(type, dims, ptr); }
+
+float qc::halfToFloat(uint16_t h) {
+  llvm::APFloat f(llvm::APFloat::IEEEhalf(), llvm::APInt(16, h));
+  bool lost;
+  f.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return f.convertToFloat();
+}
+
+uint16_t qc::floatToHalf(float v) {
+  llvm::APFloat f(v);
+  bool lost;
+  f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+float qc::bf16ToFloat(uint16_t b) {
+  uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t qc::floatToBf16(float v) {
+  llvm::APFloat f(v);
+  bool lost;
+  f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven, &lost);
+  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
+}
+
+double Tensor::getAsDouble(int64_t i) const {
+  switch (type) {
+  case DType::F32: return data<float>()[i];
+  case DType::F16: return halfToFloat(data<uint16_t>()[i]);
+  case DType::BF16: return bf16ToFloat(data<uint16_t>()[i]);
+  case DType::F64: return data<double>()[i];
+  case DType::Bool: return data<uint8_t>()[i] ? 1.0 : 0.0;
+  case DType::I8: return data<int8_t>()[i];
+  case DType::U8: return data<uint8_t>()[i];
+  case DType::I16: return data<int16_t>()[i];
+  case DType::U16: return data<uint16_t>()[i];
+  case DType::I32: return data<int32_t>()[i];
+  case DType::U32: return data<uint32_t>()[i];
+  case DType::I64: return static_cast<double>(data<int64_t>()[i]);
+  case DType::U64: return static_cast<double>(data<uint64_t>()[i]);
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+void Tensor::setFromDouble(int64_t i, double v) {
+  switch (type) {
+  case DType::F32: data<float>()[i] = static_cast<float>(v); return;
+  case DType::F16: data<uint16_t>()[i] = floatToHalf(static_cast<float>(v)); return;
+  case DType::BF16: data<uint16_t>()[i] = floatToBf16(static_cast<float>(v)); return;
+  case DType::F64: data<double>()[i] = v; return;
+  case DType::Bool: data<uint8_t>()[i] = v != 0.0; return;
+  case DType::I8: data<int8_t>()[i] = static_cast<int8_t>(v); return;
+  case DType::U8: data<uint8_t>()[i] = static_cast<uint8_t>(v); return;
+  case DType::I16: data<int16_t>()[i] = static_cast<int16_t>(v); return;
+  case DType::U16: data<uint16_t>()[i] = static_cast<uint16_t>(v); return;
+  case DType::I32: data<int32_t>()[i] = static_cast<int32_t>(v); return;
+  case DType::U32: data<uint32_t>()[i] = static_cast<uint32_t>(v); return;
+  case DType::I64: data<int64_t>()[i] = static_cast<int64_t>(v); return;
+  case DType::U64: data<uint64_t>()[i] = static_cast<uint64_t>(v); return;
+  }
+  llvm_unreachable("unknown dtype");
+}
+
+std::string Tensor::describe() const {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << dtypeName(type) << '[';
+  llvm::interleave(dims, os, "x");
+  os << ']';
+  return s;
+}
