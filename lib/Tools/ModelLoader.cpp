@@ -1,0 +1,98 @@
+//===- ModelLoader.cpp - load .onnx or .mlir models for the tools ---------===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Tools/ModelLoader.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/Path.h"
+
+#ifdef QC_HAVE_ONNX_IMPORTER
+#include "qc/Import/ONNX/ONNXImporter.h"
+#endif
+
+using namespace mlir;
+using namespace mlir::qc;
+
+LogicalResult qc::parseInputShapes(ArrayRef<std::string> specs,
+                                   llvm::StringMap<SmallVector<int64_t>> &shapes,
+                                   std::string &error) {
+  for (StringRef spec : specs) {
+    auto [name, dims] = spec.rsplit('=');
+    if (name.empty() || dims.empty() || !spec.contains('=')) {
+      error = "--input-shape '" + spec.str() +
+              "': expected NAME=DIMS, e.g. input=1x3x320x320";
+      return failure();
+    }
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    SmallVector<int64_t> shape;
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0) {
+        error = "--input-shape '" + spec.str() + "': bad dimension '" +
+                p.str() + "'";
+        return failure();
+      }
+      shape.push_back(d);
+    }
+    shapes[name] = shape;
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp>
+qc::loadModel(MLIRContext *ctx, StringRef path,
+              const llvm::StringMap<SmallVector<int64_t>> &inputShapes) {
+  StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".onnx") {
+#ifdef QC_HAVE_ONNX_IMPORTER
+    ONNXImportOptions options;
+    for (const auto &entry : inputShapes)
+      options.inputShapes[entry.getKey()] = entry.getValue();
+    return importONNXModel(ctx, path, options);
+#else
+    emitError(UnknownLoc::get(ctx))
+        << path << ": this build has no ONNX importer";
+    return nullptr;
+#endif
+  }
+  if (!inputShapes.empty()) {
+    emitError(UnknownLoc::get(ctx))
+        << "--input-shape applies to .onnx models only; " << path
+        << " has fixed types";
+    return nullptr;
+  }
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(path, ctx);
+  if (!module)
+    return nullptr;
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+func::FuncOp qc::findEntryFunction(ModuleOp module, StringRef name) {
+  if (!name.empty()) {
+    auto fn = module.lookupSymbol<func::FuncOp>(name);
+    if (!fn)
+      module.emitError("no function named '") << name << "'";
+    return fn;
+  }
+  if (auto fn = module.lookupSymbol<func::FuncOp>("main"))
+    return fn;
+  func::FuncOp only;
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (only) {
+      module.emitError("the module has several functions and none is named "
+                       "'main': pick one with --function");
+      return nullptr;
+    }
+    only = fn;
+  }
+  if (!only)
+    module.emitError("the module has no function");
+  return only;
+}

@@ -1,0 +1,201 @@
+//===- QuantRunMain.cpp - the quant-run driver ----------------------------===//
+//
+// Part of quantc. quant-run MODEL --input NAME=FILE.npy ... --output-dir DIR
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Tools/QuantRunMain.h"
+
+#include "qc/Executor/Executor.h"
+#include "qc/Executor/Npy.h"
+#include "qc/InitAll.h"
+#include "qc/Tools/ModelLoader.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::qc;
+namespace cl = llvm::cl;
+
+namespace {
+struct Options {
+  cl::OptionCategory category{"quant-run options"};
+  cl::opt<std::string> model{cl::Positional, cl::desc("<model.onnx|model.mlir>"),
+                             cl::Required, cl::cat(category)};
+  cl::list<std::string> inputs{
+      "input",
+      cl::desc("An input as NAME=FILE.npy (repeat per input; NAME may be "
+               "omitted for a single-input model)"),
+      cl::cat(category)};
+  cl::opt<std::string> outputDir{
+      "output-dir", cl::desc("Write <output-name>.npy files into this folder"),
+      cl::cat(category)};
+  cl::list<std::string> inputShapes{
+      "input-shape",
+      cl::desc("Fix an ONNX input's dims: NAME=1x3x320x320 (repeatable)"),
+      cl::cat(category)};
+  cl::opt<std::string> function{
+      "function", cl::desc("Function to run (default: main, or the only one)"),
+      cl::cat(category)};
+  cl::opt<unsigned> threads{"num-threads",
+                            cl::desc("Worker threads (0 = all cores)"),
+                            cl::init(0), cl::cat(category)};
+  cl::opt<bool> time{"time", cl::desc("Print load, prepare and run times"),
+                     cl::cat(category)};
+  cl::opt<unsigned> repeat{"repeat",
+                           cl::desc("Run this many times (for --time)"),
+                           cl::init(1), cl::cat(category)};
+};
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
+      .count();
+}
+
+int fail(const Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "quant-run") << message << "\n";
+  return 1;
+}
+
+/// "logits" -> "logits.npy"; path separators in ONNX names become '_'.
+std::string outputFileName(StringRef name) {
+  std::string s = name.str();
+  for (char &c : s)
+    if (c == '/' || c == '\\' || c == ':')
+      c = '_';
+  return s + ".npy";
+}
+
+void printSummary(StringRef name, const Tensor &t) {
+  llvm::outs() << name << ": " << t.describe();
+  int64_t n = std::min<int64_t>(t.numElements(), 8);
+  llvm::outs() << " [";
+  for (int64_t i = 0; i < n; ++i)
+    llvm::outs() << (i ? ", " : "") << llvm::format("%g", t.getAsDouble(i));
+  if (t.numElements() > n)
+    llvm::outs() << ", ...";
+  llvm::outs() << "]\n";
+}
+} // namespace
+
+int qc::quantRunMain(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  Options opts;
+  cl::HideUnrelatedOptions(opts.category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "quant-run: run a model on the quantc reference executor\n\n"
+      "  quant-run model.onnx --input input=batch.npy --output-dir out/\n"
+      "  quant-run model.mlir --input x=x.npy --time --repeat 10\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  std::string error;
+  llvm::StringMap<SmallVector<int64_t>> shapes;
+  if (failed(parseInputShapes(opts.inputShapes, shapes, error)))
+    return fail(error);
+
+  auto start = std::chrono::steady_clock::now();
+  OwningOpRef<ModuleOp> module = loadModel(&context, opts.model, shapes);
+  if (!module)
+    return 1;
+  double loadSeconds = secondsSince(start);
+  func::FuncOp fn = findEntryFunction(*module, opts.function);
+  if (!fn)
+    return 1;
+
+  start = std::chrono::steady_clock::now();
+  ExecutorOptions execOptions;
+  execOptions.numThreads = opts.threads;
+  FailureOr<std::unique_ptr<Executor>> exe = Executor::create(fn, execOptions);
+  if (failed(exe))
+    return 1;
+  double prepareSeconds = secondsSince(start);
+
+  // Match --input values to the function's inputs by name.
+  ArrayRef<std::string> names = (*exe)->inputNames();
+  std::vector<Tensor> inputs(names.size());
+  for (StringRef spec : opts.inputs) {
+    StringRef name, file;
+    if (spec.contains('=')) {
+      std::tie(name, file) = spec.split('=');
+    } else if (names.size() == 1) {
+      name = names[0];
+      file = spec;
+    } else {
+      return fail("--input '" + spec + "': the model has " +
+                  Twine(names.size()) + " inputs, write NAME=FILE.npy");
+    }
+    auto it = llvm::find(names, name);
+    if (it == names.end()) {
+      std::string known;
+      for (const std::string &n : names)
+        known += (known.empty() ? "" : ", ") + n;
+      return fail("--input '" + spec + "': the model has no input '" + name +
+                  "' (inputs: " + known + ")");
+    }
+    FailureOr<Tensor> t = readNpyFile(file, error);
+    if (failed(t))
+      return fail(error);
+    inputs[it - names.begin()] = *t;
+  }
+  for (auto [i, t] : llvm::enumerate(inputs))
+    if (t.isNull())
+      return fail("no value for input '" + names[i] +
+                  "': pass --input " + names[i] + "=FILE.npy");
+
+  std::vector<Tensor> outputs;
+  double runSeconds = 0;
+  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
+    start = std::chrono::steady_clock::now();
+    FailureOr<std::vector<Tensor>> result = (*exe)->run(inputs, error);
+    if (failed(result))
+      return fail(error);
+    runSeconds += secondsSince(start);
+    outputs = std::move(*result);
+  }
+
+  ArrayRef<std::string> outNames = (*exe)->outputNames();
+  if (!opts.outputDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputDir))
+      return fail(opts.outputDir + ": " + ec.message());
+    SmallVector<std::string> written;
+    for (auto [name, t] : llvm::zip_equal(outNames, outputs)) {
+      SmallString<256> path(opts.outputDir);
+      llvm::sys::path::append(path, outputFileName(name));
+      if (failed(writeNpyFile(path, t, error))) {
+        for (const std::string &w : written)
+          llvm::sys::fs::remove(w);
+        return fail(error);
+      }
+      written.push_back(path.str().str());
+    }
+  } else {
+    for (auto [name, t] : llvm::zip_equal(outNames, outputs))
+      printSummary(name, t);
+  }
+  if (opts.time) {
+    llvm::errs() << llvm::format("load: %.3f s, prepare: %.3f s, run: %.3f s "
+                                 "(%u runs, %.3f ms each)\n",
+                                 loadSeconds, prepareSeconds, runSeconds,
+                                 std::max(1u, unsigned(opts.repeat)),
+                                 1000 * runSeconds / std::max(1u, unsigned(opts.repeat)));
+  }
+  return 0;
+}
