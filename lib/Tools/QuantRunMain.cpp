@@ -12,6 +12,7 @@
 #include "qc/Tools/ModelLoader.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -68,11 +69,12 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// "logits" -> "logits.npy"; path separators in ONNX names become '_'.
+/// "logits" -> "logits.npy"; every character outside [A-Za-z0-9._-] becomes
+/// '_' (as scripts/fixtures/ort-run.mjs does, so the two tools' files pair up).
 std::string outputFileName(StringRef name) {
   std::string s = name.str();
   for (char &c : s)
-    if (c == '/' || c == '\\' || c == ':')
+    if (!llvm::isAlnum(c) && c != '.' && c != '_' && c != '-')
       c = '_';
   return s + ".npy";
 }
