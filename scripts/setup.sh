@@ -11,8 +11,11 @@ packages=(
   # compiler toolchain and the LLVM/MLIR 22 development files
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   cmake ninja-build ccache
-  # tests
-  libgtest-dev libgmock-dev python3
+  # ONNX import and the reference executor
+  libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
+  # tests: GoogleTest, ONNX's backend node tests, fixture scripts and data
+  libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil
+  libonnx-testdata dataset-fashion-mnist python3-skimage opencv-doc
 )
 
 missing=()
@@ -21,6 +24,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js runs ONNX Runtime (the peer in tests); any installed node will do.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
