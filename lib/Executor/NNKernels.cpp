@@ -368,7 +368,7 @@ LogicalResult argReduceKernel(Operation *op, ArrayRef<Tensor> operands,
   int64_t *y = results[0].data<int64_t>();
   // Quantized inputs arrive as their stored integers, which order like the
   // real values: comparing them directly is exact.
-  return dispatch<kFloats | kInts>(in.dtype(), ctx, [&](auto e) {
+  return dispatch<kAllTypes>(in.dtype(), ctx, [&](auto e) {
     using E = decltype(e);
     using C = typename E::Compute;
     const auto *x = in.data<typename E::Storage>();

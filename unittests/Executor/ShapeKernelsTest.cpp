@@ -396,4 +396,45 @@ TEST_F(ShapeKernelTest, QuantizedResizeAndTransposeMoveStoredIntegers) {
             (std::vector<uint8_t>{0, 64, 191, 255, 130, 99, 38, 7}));
 }
 
+TEST_F(ShapeKernelTest, ThreadCountDoesNotChangeResults) {
+  // Large enough for every kernel to split its work across threads.
+  const char *src = R"mlir(
+    func.func @f(%x: tensor<3x64x96xf32>, %i: tensor<50xi64>)
+        -> (tensor<96x3x64xf32>, tensor<5x70x101xf32>, tensor<3x128x150xf32>, tensor<3x128x192xf32>,
+            tensor<3x50x96xf32>, tensor<3x32x96xf32>) {
+      %0 = qc.transpose %x {perm = array<i64: 2, 0, 1>} : tensor<3x64x96xf32> -> tensor<96x3x64xf32>
+      %1 = qc.pad %x {pads = array<i64: 1, 3, 2, 1, 3, 3>, mode = #qc<pad_mode reflect>} : tensor<3x64x96xf32> -> tensor<5x70x101xf32>
+      %2 = qc.resize %x {mode = #qc<resize_mode linear>} : tensor<3x64x96xf32> -> tensor<3x128x150xf32>
+      %3 = qc.resize %x {mode = #qc<resize_mode nearest>} : tensor<3x64x96xf32> -> tensor<3x128x192xf32>
+      %4 = qc.gather %x, %i {axis = 1 : i64} : (tensor<3x64x96xf32>, tensor<50xi64>) -> tensor<3x50x96xf32>
+      %5 = qc.slice %x {offsets = array<i64: 2, 63, 0>, sizes = array<i64: 3, 32, 96>, strides = array<i64: -1, -2, 1>}
+           : tensor<3x64x96xf32> -> tensor<3x32x96xf32>
+      return %0, %1, %2, %3, %4, %5 : tensor<96x3x64xf32>, tensor<5x70x101xf32>, tensor<3x128x150xf32>,
+        tensor<3x128x192xf32>, tensor<3x50x96xf32>, tensor<3x32x96xf32>
+    })mlir";
+  std::vector<float> x(3 * 64 * 96);
+  for (size_t k = 0; k < x.size(); ++k)
+    x[k] = static_cast<float>((k * 2654435761u) % 10007) / 97.0f;
+  std::vector<int64_t> idx(50);
+  for (int k = 0; k < 50; ++k)
+    idx[k] = (k * 37) % 128 - 64;
+  std::vector<Tensor> inputs = {f32({3, 64, 96}, x),
+                                makeTensor<int64_t>(DType::I64, {50}, idx)};
+  auto one = run(src, inputs, nullptr, 1);
+  auto many = run(src, inputs, nullptr, 4);
+  ASSERT_EQ(one.size(), 6u);
+  ASSERT_EQ(many.size(), 6u);
+  for (size_t k = 0; k < one.size(); ++k) {
+    ASSERT_EQ(one[k].byteSize(), many[k].byteSize());
+    EXPECT_EQ(std::memcmp(one[k].raw(), many[k].raw(), one[k].byteSize()), 0)
+        << "result " << k;
+  }
+  // The strided slice against its formula.
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 32; ++b)
+      for (int c = 0; c < 96; ++c)
+        ASSERT_EQ(one[5].data<float>()[(a * 32 + b) * 96 + c],
+                  x[((2 - a) * 64 + 63 - 2 * b) * 96 + c]);
+}
+
 } // namespace
