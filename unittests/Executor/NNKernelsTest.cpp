@@ -437,4 +437,33 @@ TEST_F(NNKernelTest, QuantizedPoolingIsExact) {
   EXPECT_EQ(out[1].data<int8_t>()[0], -10);
 }
 
+TEST_F(NNKernelTest, HalfAndBFloat16ComputeInFloat) {
+  const char *src = R"mlir(
+    func.func @f(%x: tensor<1x4xf16>, %y: tensor<1x1x2x2xbf16>) -> (tensor<1x4xf16>, tensor<1x1x1x1xbf16>, tensor<1xf16>) {
+      %0 = qc.softmax %x : tensor<1x4xf16>
+      %1 = qc.pool2d %y {kind = #qc<pool_kind avg>, kernel = array<i64: 2, 2>} : tensor<1x1x2x2xbf16> -> tensor<1x1x1x1xbf16>
+      %2 = qc.reduce %x {kind = #qc<reduce_kind sum>, axes = array<i64: 1>, keepdims = false} : tensor<1x4xf16> -> tensor<1xf16>
+      return %0, %1, %2 : tensor<1x4xf16>, tensor<1x1x1x1xbf16>, tensor<1xf16>
+    })mlir";
+  std::vector<float> x = {0.5f, -1.0f, 2.0f, 3.25f};
+  std::vector<uint16_t> xh, yb;
+  for (float v : x)
+    xh.push_back(floatToHalf(v));
+  for (float v : {1.0f, 2.0f, 3.0f, 1.0f / 128})
+    yb.push_back(floatToBf16(v));
+  auto out = run(src, {makeTensor<uint16_t>(DType::F16, {1, 4}, xh),
+                       makeTensor<uint16_t>(DType::BF16, {1, 1, 2, 2}, yb)});
+  ASSERT_EQ(out.size(), 3u);
+  double sum = 0;
+  for (float v : x)
+    sum += std::exp(v - 3.25);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(out[0].data<uint16_t>()[i],
+              floatToHalf(static_cast<float>(std::exp(x[i] - 3.25) / sum)))
+        << i;
+  // (6 + 1/128) / 4 = 1.501953125 rounds to the bfloat16 1.5.
+  EXPECT_EQ(bf16ToFloat(out[1].data<uint16_t>()[0]), 1.5f);
+  EXPECT_EQ(halfToFloat(out[2].data<uint16_t>()[0]), 4.75f);
+}
+
 } // namespace
