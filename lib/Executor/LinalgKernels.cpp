@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelsBCommon.h"
+#include "KernelsBGemm.h"
 #include "ThreadPool.h"
 
 #include "qc/Dialect/QC/IR/QCOps.h"
@@ -28,8 +29,6 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/TypeUtilities.h"
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <cstring>
@@ -78,26 +77,7 @@ template <typename T>
 static void gemm(int64_t m, int64_t n, int64_t k, const T *a, int64_t lda,
                  bool transA, const T *b, int64_t ldb, bool transB, T *c,
                  int64_t ldc) {
-  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  using In = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
-  using Out = Eigen::Map<Mat, 0, Eigen::OuterStride<>>;
-  Out cm(c, m, n, Eigen::OuterStride<>(ldc));
-  if (k == 0) {
-    cm.setZero();
-    return;
-  }
-  if (!transA && !transB)
-    cm.noalias() = In(a, m, k, Eigen::OuterStride<>(lda)) *
-                   In(b, k, n, Eigen::OuterStride<>(ldb));
-  else if (!transA && transB)
-    cm.noalias() = In(a, m, k, Eigen::OuterStride<>(lda)) *
-                   In(b, n, k, Eigen::OuterStride<>(ldb)).transpose();
-  else if (transA && !transB)
-    cm.noalias() = In(a, k, m, Eigen::OuterStride<>(lda)).transpose() *
-                   In(b, k, n, Eigen::OuterStride<>(ldb));
-  else
-    cm.noalias() = In(a, k, m, Eigen::OuterStride<>(lda)).transpose() *
-                   In(b, n, k, Eigen::OuterStride<>(ldb)).transpose();
+  eigenGemm<T>(m, n, k, a, lda, transA, b, ldb, transB, c, ldc);
 }
 
 /// The integer GEMM, with wrapping int32 accumulation. Plain loops: Eigen's
