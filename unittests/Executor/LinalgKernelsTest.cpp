@@ -626,4 +626,101 @@ TEST_F(LinalgKernelTest, IntegerDepthwiseAndTransposedConv) {
   }
 }
 
+
+TEST_F(LinalgKernelTest, IntegerMatmulPerChannelThreaded) {
+  // Large enough to be split into row and column blocks on 4 threads; the
+  // per-axis weight runs along the last dimension of rhs.
+  const int64_t m = 64, k = 96, n = 160;
+  auto xq = randomInts(m * k, 40, 0, 255);
+  auto wq = randomInts(k * n, 41, -127, 127);
+  std::string scales, sw;
+  std::vector<float> swv;
+  for (int64_t j = 0; j < n; ++j) {
+    float s = 0.001f * float(1 + j % 7);
+    swv.push_back(s);
+    scales += (j ? ", " : "") + std::to_string(s);
+  }
+  std::string src = R"mlir(
+    !x = !quant.uniform<u8:f32, 0.03:7>
+    !w = !quant.uniform<i8:f32:1, {)mlir" + scales + R"mlir(}>
+    !y = !quant.uniform<i8:f32, 0.05:-1>
+    func.func @f(%x: tensor<64x96x!x>, %w: tensor<96x160x!w>) -> tensor<64x160x!y> {
+      %0 = qc.matmul %x, %w : (tensor<64x96x!x>, tensor<96x160x!w>) -> tensor<64x160x!y>
+      return %0 : tensor<64x160x!y>
+    })mlir";
+  auto out = run(src, {intTensor(DType::U8, {m, k}, xq),
+                       intTensor(DType::I8, {k, n}, wq)},
+                 /*threads=*/4);
+  ASSERT_EQ(out.size(), 1u);
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t c = 0; c < n; ++c) {
+      int64_t acc = 0;
+      for (int64_t i = 0; i < k; ++i)
+        acc += int64_t(xq[r * k + i] - 7) * wq[i * n + c];
+      // The type holds the scales as printed; the kernel uses them as float.
+      float s = static_cast<float>(std::stod(std::to_string(swv[c])));
+      ASSERT_EQ(out[0].getAsDouble(r * n + c),
+                refRequant(acc, 0.03f, s, 0.05f, -1, -128, 127))
+          << r << "," << c;
+    }
+}
+
+TEST_F(LinalgKernelTest, IntegerConv2DAccumulatorResult) {
+  // Per-tensor i8 weights, i32 accumulator result with bias.
+  auto xq = randomInts(1 * 3 * 4 * 4, 42, -128, 127);
+  auto wq = randomInts(2 * 3 * 2 * 2, 43, -127, 127);
+  std::vector<int> bq = {1000, -77};
+  auto out = run(R"mlir(
+    !x = !quant.uniform<i8:f32, 0.5:-3>
+    !w = !quant.uniform<i8:f32, 0.25>
+    !acc = !quant.uniform<i32:f32, 0.125>
+    func.func @f(%x: tensor<1x3x4x4x!x>, %w: tensor<2x3x2x2x!w>, %b: tensor<2x!acc>) -> tensor<1x2x3x3x!acc> {
+      %0 = qc.conv2d %x, %w, %b : (tensor<1x3x4x4x!x>, tensor<2x3x2x2x!w>, tensor<2x!acc>) -> tensor<1x2x3x3x!acc>
+      return %0 : tensor<1x2x3x3x!acc>
+    })mlir",
+                 {intTensor(DType::I8, {1, 3, 4, 4}, xq),
+                  intTensor(DType::I8, {2, 3, 2, 2}, wq),
+                  intTensor(DType::I32, {2}, bq)});
+  ASSERT_EQ(out.size(), 1u);
+  std::vector<double> xc(xq.size());
+  for (size_t i = 0; i < xq.size(); ++i)
+    xc[i] = xq[i] + 3;
+  std::vector<double> bd(bq.begin(), bq.end());
+  auto want = refConv2d(xc, {1, 3, 4, 4}, std::vector<double>(wq.begin(), wq.end()),
+                        {2, 3, 2, 2}, &bd, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, 3, 3);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(out[0].data<int32_t>()[i], int64_t(want[i])) << i;
+}
+
+TEST_F(LinalgKernelTest, WeightOnlyLinearHalf) {
+  // W8A16: f16 activations, an f16-expressed per-channel weight. The weight
+  // is dequantized to f16 (as quant.dcast would), the product is computed in
+  // f32 and rounded to f16 once.
+  auto xs = randomFloats(3 * 8, 44);
+  auto wq = randomInts(2 * 8, 45, -128, 127);
+  Tensor x(DType::F16, {3, 8});
+  for (int i = 0; i < 24; ++i)
+    x.setFromDouble(i, xs[i]);
+  auto out = run(R"mlir(
+    !w = !quant.uniform<i8:f16:0, {0.0078125, 0.015625:2}>
+    func.func @f(%x: tensor<3x8xf16>, %w: tensor<2x8x!w>) -> tensor<3x2xf16> {
+      %0 = qc.linear %x, %w : (tensor<3x8xf16>, tensor<2x8x!w>) -> tensor<3x2xf16>
+      return %0 : tensor<3x2xf16>
+    })mlir",
+                 {x, intTensor(DType::I8, {2, 8}, wq)});
+  ASSERT_EQ(out.size(), 1u);
+  const float s[2] = {0.0078125f, 0.015625f};
+  const int z[2] = {0, 2};
+  std::vector<double> want;
+  for (int r = 0; r < 3; ++r)
+    for (int o = 0; o < 2; ++o) {
+      double acc = 0;
+      for (int i = 0; i < 8; ++i)
+        acc += x.getAsDouble(r * 8 + i) *
+               halfToFloat(floatToHalf(numerics::dequantize(wq[o * 8 + i], s[o], z[o])));
+      want.push_back(acc);
+    }
+  expectClose(out[0], want, 1e-3);
+}
+
 } // namespace
