@@ -1,4 +1,5 @@
-//===- KernelsBCommon.h - helpers of the linalg/quant/transformer kernels -*- C++ -*-===//
+//===- KernelsBCommon.h - helpers shared by the kernel files ----*- C++ -*-===//
+// C++ -*-===//
 //
 // Part of quantc. Internal to the executor: dtype conversion in bulk, the
 // scale and zero point governing each element of a quantized tensor, and
@@ -20,6 +21,7 @@
 #include "mlir/IR/Types.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -178,8 +180,6 @@ struct QuantGrid {
     for (int64_t j = 0; j < len; j += block, p += stride)
       fn(first + j, first + std::min(j + block, len), p);
   }
-  /// Parameter index of flat element `i`.
-  int64_t paramIndex(int64_t i) const;
   bool isPerTensor() const { return scales.size() == 1; }
 };
 

@@ -1,4 +1,5 @@
-//===- KernelsBGemm.h - the float GEMM of the executor's kernels -*- C++ -*-===//
+//===- KernelsBGemm.h - the float GEMM of the kernels -----------*- C++ -*-===//
+//-*-===//
 //
 // Part of quantc. Internal to the executor: one Eigen matrix product on
 // row-major buffers with leading dimensions, shared by the contractions and

@@ -294,8 +294,8 @@ static void linearCore(int64_t rows, int64_t k, int64_t n, const T *x,
                if (nr <= 0 || nc <= 0)
                  continue;
                T *o = out + r0 * n + c0;
-               gemm<T>(nr, nc, k, x + r0 * k, k, false, w + c0 * k, k, true,
-                       o, n);
+               gemm<T>(nr, nc, k, x + r0 * k, k, false, w + c0 * k, k, true, o,
+                       n);
                if (bias)
                  for (int64_t i = 0; i < nr; ++i)
                    for (int64_t j = 0; j < nc; ++j)
@@ -305,8 +305,8 @@ static void linearCore(int64_t rows, int64_t k, int64_t n, const T *x,
 }
 
 template <typename T>
-static void conv2dCore(const ConvGeom &g, const T *x, const T *w,
-                       const T *bias, T *out, ThreadPool *pool) {
+static void conv2dCore(const ConvGeom &g, const T *x, const T *w, const T *bias,
+                       T *out, ThreadPool *pool) {
   int64_t cg = g.inCPerGroup(), og = g.outCPerGroup();
   int64_t pixels = g.outH * g.outW;
   int64_t kk = cg * g.kH * g.kW;
@@ -349,46 +349,48 @@ static void conv2dCore(const ConvGeom &g, const T *x, const T *w,
   // im2col + GEMM on blocks of output pixels; the column buffer of a block is
   // [cg * kH * kW, block] so that out[o, p] = W_g[o, :] . col[:, p].
   int64_t pBlock = std::min<int64_t>(
-      pixels, std::max<int64_t>(64, (int64_t(1) << 20) / std::max<int64_t>(kk, 1)));
+      pixels,
+      std::max<int64_t>(64, (int64_t(1) << 20) / std::max<int64_t>(kk, 1)));
   int64_t want = 4 * numThreads(pool);
   int64_t images = g.batch * g.groups;
   if (images * ceilDiv(pixels, pBlock) < want)
-    pBlock = std::min(pBlock, std::max<int64_t>(16, ceilDiv(pixels, ceilDiv(want, images))));
+    pBlock = std::min(
+        pBlock, std::max<int64_t>(16, ceilDiv(pixels, ceilDiv(want, images))));
   pBlock = std::max<int64_t>(pBlock, 1);
   int64_t blocks = ceilDiv(pixels, pBlock);
-  runTasks(pool, images * blocks, pBlock * kk * og, [&](int64_t begin,
-                                                        int64_t end) {
-    std::vector<T> col;
-    for (int64_t task = begin; task < end; ++task) {
-      int64_t n = task / (g.groups * blocks);
-      int64_t grp = (task / blocks) % g.groups;
-      int64_t p0 = (task % blocks) * pBlock;
-      int64_t np = std::min(pBlock, pixels - p0);
-      col.assign(kk * np, T(0));
-      for (int64_t c = 0; c < cg; ++c) {
-        const T *xp = x + (n * g.inC + grp * cg + c) * inPlane;
-        for (int64_t i = 0; i < g.kH; ++i)
-          for (int64_t j = 0; j < g.kW; ++j) {
-            T *row = col.data() + ((c * g.kH + i) * g.kW + j) * np;
-            for (int64_t p = 0; p < np; ++p) {
-              int64_t y = (p0 + p) / g.outW, xx = (p0 + p) % g.outW;
-              int64_t iy = y * g.strideH - g.padTop + i * g.dilH;
-              int64_t ix = xx * g.strideW - g.padLeft + j * g.dilW;
-              if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
-                row[p] = xp[iy * g.inW + ix];
-            }
-          }
-      }
-      T *o = out + (n * g.outC + grp * og) * pixels + p0;
-      gemm<T>(og, np, kk, w + grp * og * kk, kk, false, col.data(), np, false,
-              o, pixels);
-      if (bias)
-        for (int64_t oc = 0; oc < og; ++oc)
-          for (int64_t p = 0; p < np; ++p)
-            o[oc * pixels + p] =
-                Arith<T>::add(o[oc * pixels + p], bias[grp * og + oc]);
-    }
-  });
+  runTasks(pool, images * blocks, pBlock * kk * og,
+           [&](int64_t begin, int64_t end) {
+             std::vector<T> col;
+             for (int64_t task = begin; task < end; ++task) {
+               int64_t n = task / (g.groups * blocks);
+               int64_t grp = (task / blocks) % g.groups;
+               int64_t p0 = (task % blocks) * pBlock;
+               int64_t np = std::min(pBlock, pixels - p0);
+               col.assign(kk * np, T(0));
+               for (int64_t c = 0; c < cg; ++c) {
+                 const T *xp = x + (n * g.inC + grp * cg + c) * inPlane;
+                 for (int64_t i = 0; i < g.kH; ++i)
+                   for (int64_t j = 0; j < g.kW; ++j) {
+                     T *row = col.data() + ((c * g.kH + i) * g.kW + j) * np;
+                     for (int64_t p = 0; p < np; ++p) {
+                       int64_t y = (p0 + p) / g.outW, xx = (p0 + p) % g.outW;
+                       int64_t iy = y * g.strideH - g.padTop + i * g.dilH;
+                       int64_t ix = xx * g.strideW - g.padLeft + j * g.dilW;
+                       if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
+                         row[p] = xp[iy * g.inW + ix];
+                     }
+                   }
+               }
+               T *o = out + (n * g.outC + grp * og) * pixels + p0;
+               gemm<T>(og, np, kk, w + grp * og * kk, kk, false, col.data(), np,
+                       false, o, pixels);
+               if (bias)
+                 for (int64_t oc = 0; oc < og; ++oc)
+                   for (int64_t p = 0; p < np; ++p)
+                     o[oc * pixels + p] =
+                         Arith<T>::add(o[oc * pixels + p], bias[grp * og + oc]);
+             }
+           });
 }
 
 template <typename T>
@@ -405,7 +407,8 @@ static void convTranspose2dCore(const ConvGeom &g, const T *x, const T *w,
   int64_t want = 4 * numThreads(pool);
   int64_t images = g.batch * g.groups;
   if (images * ceilDiv(og, oBlock) < want)
-    oBlock = std::max<int64_t>(1, std::min(oBlock, ceilDiv(og, ceilDiv(want, images))));
+    oBlock = std::max<int64_t>(
+        1, std::min(oBlock, ceilDiv(og, ceilDiv(want, images))));
   int64_t blocks = ceilDiv(og, oBlock);
   runTasks(pool, images * blocks, oBlock * taps * inPixels * cg,
            [&](int64_t begin, int64_t end) {
@@ -418,7 +421,8 @@ static void convTranspose2dCore(const ConvGeom &g, const T *x, const T *w,
                int64_t rows = no * taps;
                cols.resize(rows * inPixels);
                // cols[(o, i, j), p] = sum_c W[g*cg + c, o0 + o, i, j] * x[c, p]
-               gemm<T>(rows, inPixels, cg, w + grp * cg * wRow + o0 * taps, wRow,
+               gemm<T>(rows, inPixels, cg, w + grp * cg * wRow + o0 * taps,
+                       wRow,
                        /*transA=*/true, x + (n * g.inC + grp * cg) * inPixels,
                        inPixels, false, cols.data(), inPixels);
                for (int64_t o = 0; o < no; ++o) {
@@ -428,7 +432,8 @@ static void convTranspose2dCore(const ConvGeom &g, const T *x, const T *w,
                  std::fill(op, op + outPixels, init);
                  for (int64_t i = 0; i < g.kH; ++i)
                    for (int64_t j = 0; j < g.kW; ++j) {
-                     const T *cr = cols.data() + ((o * g.kH + i) * g.kW + j) * inPixels;
+                     const T *cr =
+                         cols.data() + ((o * g.kH + i) * g.kW + j) * inPixels;
                      for (int64_t y = 0; y < g.inH; ++y) {
                        int64_t oy = y * g.strideH - g.padTop + i * g.dilH;
                        if (oy < 0 || oy >= g.outH)
@@ -509,9 +514,9 @@ static void runFloat(const Contraction &c, const Tensor &x, const Tensor &w,
 //        then rounded to the result type if it is f16/bf16.
 //      s_x, s_w, s_y are the types' scales as float (rounded to the expressed
 //      type first, a no-op for f32; see kb::expressedScale).
-static LogicalResult runInteger(Operation *op, const Contraction &c,
-                                Value xv, Value wv, const Tensor &x,
-                                const Tensor &w, const Tensor *bias, Tensor &y,
+static LogicalResult runInteger(Operation *op, const Contraction &c, Value xv,
+                                Value wv, const Tensor &x, const Tensor &w,
+                                const Tensor *bias, Tensor &y,
                                 KernelContext &ctx) {
   QuantGrid gx = getQuantGrid(elementTypeOf(xv), x.shape());
   QuantGrid gw = getQuantGrid(elementTypeOf(wv), w.shape());
@@ -562,8 +567,8 @@ static LogicalResult runInteger(Operation *op, const Contraction &c,
   }
   SmallVector<float> accScale;
   for (float sw : gw.scales)
-    accScale.push_back(static_cast<float>(static_cast<double>(sx) *
-                                          static_cast<double>(sw)));
+    accScale.push_back(
+        static_cast<float>(static_cast<double>(sx) * static_cast<double>(sw)));
   parallelFor(ctx.pool, total, 1 << 16, [&](int64_t b, int64_t e) {
     std::vector<float> tmp(e - b);
     for (int64_t i = b; i < e; ++i)
@@ -618,10 +623,10 @@ static LogicalResult matmulKernel(Operation *op, ArrayRef<Tensor> operands,
   auto mm = cast<MatMulOp>(op);
   MatmulGeom g = matmulGeom(operands[0].shape(), operands[1].shape());
   ThreadPool *pool = ctx.pool;
-  Contraction c = bindAll([&g, pool](const auto *a, const auto *b,
-                                     const auto *, auto *o) {
-    matmulCore(g, a, b, o, pool);
-  });
+  Contraction c =
+      bindAll([&g, pool](const auto *a, const auto *b, const auto *, auto *o) {
+        matmulCore(g, a, b, o, pool);
+      });
   // The weight's output channel is the last dimension of rhs, i.e. of the
   // result; a rank-1 rhs has none (and only a per-tensor weight).
   c.channelCount = operands[1].rank() > 1 ? g.n : 1;
@@ -637,10 +642,10 @@ static LogicalResult linearKernel(Operation *op, ArrayRef<Tensor> operands,
   int64_t rows = k ? operands[0].numElements() / k
                    : results[0].numElements() / std::max<int64_t>(n, 1);
   ThreadPool *pool = ctx.pool;
-  Contraction c = bindAll([=](const auto *x, const auto *w, const auto *bias,
-                              auto *o) {
-    linearCore(rows, k, n, x, w, bias, o, pool);
-  });
+  Contraction c =
+      bindAll([=](const auto *x, const auto *w, const auto *bias, auto *o) {
+        linearCore(rows, k, n, x, w, bias, o, pool);
+      });
   c.channelCount = n;
   return runContraction(op, c, lin.getInput(), lin.getWeight(), lin.getBias(),
                         operands, results, ctx);
@@ -653,9 +658,7 @@ static LogicalResult conv2dKernel(Operation *op, ArrayRef<Tensor> operands,
   ConvGeom g = convGeom(conv, operands[0], operands[1], results[0]);
   ThreadPool *pool = ctx.pool;
   Contraction c = bindAll([=](const auto *x, const auto *w, const auto *bias,
-                              auto *o) {
-    conv2dCore(g, x, w, bias, o, pool);
-  });
+                              auto *o) { conv2dCore(g, x, w, bias, o, pool); });
   c.channelInner = g.outH * g.outW;
   c.channelCount = g.outC;
   return runContraction(op, c, conv.getInput(), conv.getWeight(),
@@ -669,10 +672,10 @@ static LogicalResult convTranspose2dKernel(Operation *op,
   auto conv = cast<ConvTranspose2DOp>(op);
   ConvGeom g = convGeom(conv, operands[0], operands[1], results[0]);
   ThreadPool *pool = ctx.pool;
-  Contraction c = bindAll([=](const auto *x, const auto *w, const auto *bias,
-                              auto *o) {
-    convTranspose2dCore(g, x, w, bias, o, pool);
-  });
+  Contraction c =
+      bindAll([=](const auto *x, const auto *w, const auto *bias, auto *o) {
+        convTranspose2dCore(g, x, w, bias, o, pool);
+      });
   // Output channel oc = group * (O / groups) + o uses weight channel o
   // (dimension 1 of the IOHW weight): runInteger reduces the channel modulo
   // the number of weight scales.

@@ -31,15 +31,32 @@ using namespace mlir::qc::exec::kb;
 template <typename Fn> static void dispatchInt(DType t, Fn &&fn) {
   switch (t) {
   case DType::Bool:
-  case DType::U8: fn(uint8_t{}); return;
-  case DType::I8: fn(int8_t{}); return;
-  case DType::I16: fn(int16_t{}); return;
-  case DType::U16: fn(uint16_t{}); return;
-  case DType::I32: fn(int32_t{}); return;
-  case DType::U32: fn(uint32_t{}); return;
-  case DType::I64: fn(int64_t{}); return;
-  case DType::U64: fn(uint64_t{}); return;
-  default: llvm_unreachable("not an integer dtype");
+  case DType::U8:
+    fn(uint8_t{});
+    return;
+  case DType::I8:
+    fn(int8_t{});
+    return;
+  case DType::I16:
+    fn(int16_t{});
+    return;
+  case DType::U16:
+    fn(uint16_t{});
+    return;
+  case DType::I32:
+    fn(int32_t{});
+    return;
+  case DType::U32:
+    fn(uint32_t{});
+    return;
+  case DType::I64:
+    fn(int64_t{});
+    return;
+  case DType::U64:
+    fn(uint64_t{});
+    return;
+  default:
+    llvm_unreachable("not an integer dtype");
   }
 }
 
@@ -201,11 +218,6 @@ int64_t QuantGrid::rowParamBase(int64_t row) const {
   return p;
 }
 
-int64_t QuantGrid::paramIndex(int64_t i) const {
-  int64_t len = rowLength();
-  return rowParamBase(i / len) + ((i % len) / blocks.back()) * paramStrides.back();
-}
-
 float kb::expressedScale(double scale, DType expressed) {
   if (expressed != DType::F16 && expressed != DType::BF16)
     return static_cast<float>(scale);
@@ -283,7 +295,8 @@ QuantGrid kb::getQuantGrid(Type quantType, ArrayRef<int64_t> shape) {
 
 /// Rows per parallel task so that each task handles roughly 64K elements.
 static int64_t rowGrain(const QuantGrid &g) {
-  return std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(g.rowLength(), 1));
+  return std::max<int64_t>(1, (int64_t(1) << 16) /
+                                  std::max<int64_t>(g.rowLength(), 1));
 }
 
 void kb::quantizeTensor(const Tensor &in, const QuantGrid &grid, Tensor &out,
@@ -292,19 +305,20 @@ void kb::quantizeTensor(const Tensor &in, const QuantGrid &grid, Tensor &out,
   dispatchInt(out.dtype(), [&](auto tag) {
     using I = decltype(tag);
     I *o = out.data<I>();
-    parallelFor(pool, grid.numRows(), rowGrain(grid), [&](int64_t b, int64_t e) {
-      std::vector<float> row(len);
-      for (int64_t r = b; r < e; ++r) {
-        loadAs<float>(in, r * len, (r + 1) * len, row.data());
-        grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
-          float scale = grid.scales[p];
-          int32_t zp = grid.zeroPoints[p];
-          for (int64_t i = s; i < t; ++i)
-            o[i] = static_cast<I>(numerics::quantize(
-                row[i - r * len], scale, zp, grid.qmin, grid.qmax));
-        });
-      }
-    });
+    parallelFor(pool, grid.numRows(), rowGrain(grid),
+                [&](int64_t b, int64_t e) {
+                  std::vector<float> row(len);
+                  for (int64_t r = b; r < e; ++r) {
+                    loadAs<float>(in, r * len, (r + 1) * len, row.data());
+                    grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
+                      float scale = grid.scales[p];
+                      int32_t zp = grid.zeroPoints[p];
+                      for (int64_t i = s; i < t; ++i)
+                        o[i] = static_cast<I>(numerics::quantize(
+                            row[i - r * len], scale, zp, grid.qmin, grid.qmax));
+                    });
+                  }
+                });
   });
 }
 
@@ -314,19 +328,20 @@ void kb::dequantizeTensor(const Tensor &q, const QuantGrid &grid, Tensor &out,
   dispatchInt(q.dtype(), [&](auto tag) {
     using I = decltype(tag);
     const I *src = q.data<I>();
-    parallelFor(pool, grid.numRows(), rowGrain(grid), [&](int64_t b, int64_t e) {
-      std::vector<float> row(len);
-      for (int64_t r = b; r < e; ++r) {
-        grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
-          float scale = grid.scales[p];
-          int32_t zp = grid.zeroPoints[p];
-          for (int64_t i = s; i < t; ++i)
-            row[i - r * len] = numerics::dequantize(
-                static_cast<int32_t>(src[i]), scale, zp);
-        });
-        storeAs<float>(row.data(), r * len, (r + 1) * len, out);
-      }
-    });
+    parallelFor(pool, grid.numRows(), rowGrain(grid),
+                [&](int64_t b, int64_t e) {
+                  std::vector<float> row(len);
+                  for (int64_t r = b; r < e; ++r) {
+                    grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
+                      float scale = grid.scales[p];
+                      int32_t zp = grid.zeroPoints[p];
+                      for (int64_t i = s; i < t; ++i)
+                        row[i - r * len] = numerics::dequantize(
+                            static_cast<int32_t>(src[i]), scale, zp);
+                    });
+                    storeAs<float>(row.data(), r * len, (r + 1) * len, out);
+                  }
+                });
   });
 }
 
@@ -343,15 +358,16 @@ std::vector<int32_t> kb::centeredCodes(const Tensor &q, const QuantGrid &grid,
   dispatchInt(q.dtype(), [&](auto tag) {
     using I = decltype(tag);
     const I *src = q.data<I>();
-    parallelFor(pool, grid.numRows(), rowGrain(grid), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r)
-        grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
-          int64_t zp = grid.zeroPoints[p];
-          for (int64_t i = s; i < t; ++i)
-            out[i] = static_cast<int32_t>(
-                static_cast<uint32_t>(static_cast<int64_t>(src[i]) - zp));
+    parallelFor(
+        pool, grid.numRows(), rowGrain(grid), [&](int64_t b, int64_t e) {
+          for (int64_t r = b; r < e; ++r)
+            grid.forEachRun(r, [&](int64_t s, int64_t t, int64_t p) {
+              int64_t zp = grid.zeroPoints[p];
+              for (int64_t i = s; i < t; ++i)
+                out[i] = static_cast<int32_t>(
+                    static_cast<uint32_t>(static_cast<int64_t>(src[i]) - zp));
+            });
         });
-    });
   });
   return out;
 }
@@ -403,7 +419,8 @@ static LogicalResult scastKernel(Operation *op, ArrayRef<Tensor> operands,
   // sign-extended, viewed as u4 storage, held zero-extended): keep the low
   // `width` bits and re-extend them as the destination says.
   unsigned inWidth = storageBits(elementTypeOf(op->getOperand(0))).first;
-  std::pair<unsigned, bool> outBits = storageBits(elementTypeOf(op->getResult(0)));
+  std::pair<unsigned, bool> outBits =
+      storageBits(elementTypeOf(op->getResult(0)));
   unsigned outWidth = outBits.first;
   bool outSigned = outBits.second;
   unsigned width = std::min(inWidth, outWidth);

@@ -68,7 +68,8 @@ static LogicalResult embeddingKernel(Operation *op, ArrayRef<Tensor> operands,
     size_t rowBytes = dim * dtypeSize(table.dtype());
     const char *src = static_cast<const char *>(table.raw());
     char *dst = static_cast<char *>(out.raw());
-    parallelFor(ctx.pool, n, std::max<int64_t>(1, 4096 / std::max<int64_t>(dim, 1)),
+    parallelFor(ctx.pool, n,
+                std::max<int64_t>(1, 4096 / std::max<int64_t>(dim, 1)),
                 [&](int64_t b, int64_t e) {
                   for (int64_t i = b; i < e; ++i)
                     std::memcpy(dst + i * rowBytes,
@@ -80,20 +81,21 @@ static LogicalResult embeddingKernel(Operation *op, ArrayRef<Tensor> operands,
   // the whole table (numerics::dequantize with the scale and zero point of
   // the element's row or block, rounded to the result type).
   QuantGrid grid = getQuantGrid(te, table.shape());
-  parallelFor(ctx.pool, n, std::max<int64_t>(1, 4096 / std::max<int64_t>(dim, 1)),
-              [&](int64_t b, int64_t e) {
-                std::vector<float> row(dim);
-                for (int64_t i = b; i < e; ++i) {
-                  int64_t id = loadInt(ids, i);
-                  grid.forEachRun(id, [&](int64_t s, int64_t t, int64_t p) {
-                    for (int64_t j = s; j < t; ++j)
-                      row[j - id * dim] = numerics::dequantize(
-                          static_cast<int32_t>(loadInt(table, j)),
-                          grid.scales[p], grid.zeroPoints[p]);
-                  });
-                  storeAs<float>(row.data(), i * dim, (i + 1) * dim, out);
-                }
-              });
+  parallelFor(
+      ctx.pool, n, std::max<int64_t>(1, 4096 / std::max<int64_t>(dim, 1)),
+      [&](int64_t b, int64_t e) {
+        std::vector<float> row(dim);
+        for (int64_t i = b; i < e; ++i) {
+          int64_t id = loadInt(ids, i);
+          grid.forEachRun(id, [&](int64_t s, int64_t t, int64_t p) {
+            for (int64_t j = s; j < t; ++j)
+              row[j - id * dim] =
+                  numerics::dequantize(static_cast<int32_t>(loadInt(table, j)),
+                                       grid.scales[p], grid.zeroPoints[p]);
+          });
+          storeAs<float>(row.data(), i * dim, (i + 1) * dim, out);
+        }
+      });
   return success();
 }
 
@@ -130,7 +132,8 @@ static void ropeRows(RoPEOp rope, const Tensor &in, const Tensor &pos,
   const T *x = viewAs<T>(in, sx, pool);
   T *y = outputAs<T>(out, sy);
   int64_t tokenSize = heads * hd;
-  parallelFor(pool, batch * seq, std::max<int64_t>(1, 8192 / std::max<int64_t>(tokenSize, 1)),
+  parallelFor(pool, batch * seq,
+              std::max<int64_t>(1, 8192 / std::max<int64_t>(tokenSize, 1)),
               [&](int64_t b, int64_t e) {
                 std::vector<T> cosv(half), sinv(half);
                 for (int64_t t = b; t < e; ++t) {
@@ -241,7 +244,8 @@ static void attentionImpl(AttentionOp attn, ArrayRef<Tensor> operands,
         T *s = scores.data() + r * skv;
         int64_t limit = causal ? skv - sq + i : skv - 1;
         const T *mrow =
-            mp ? mp + b * mStride[0] + h * mStride[1] + i * mStride[2] : nullptr;
+            mp ? mp + b * mStride[0] + h * mStride[1] + i * mStride[2]
+               : nullptr;
         T m = -std::numeric_limits<T>::infinity();
         for (int64_t j = 0; j < skv; ++j) {
           if (j > limit) {
@@ -287,7 +291,8 @@ static LogicalResult attentionKernel(Operation *op, ArrayRef<Tensor> operands,
 // qc.kv_cache_write
 //===----------------------------------------------------------------------===//
 
-static LogicalResult kvCacheWriteKernel(Operation *op, ArrayRef<Tensor> operands,
+static LogicalResult kvCacheWriteKernel(Operation *op,
+                                        ArrayRef<Tensor> operands,
                                         MutableArrayRef<Tensor> results,
                                         KernelContext &ctx) {
   auto kv = cast<KVCacheWriteOp>(op);
@@ -298,7 +303,8 @@ static LogicalResult kvCacheWriteKernel(Operation *op, ArrayRef<Tensor> operands
   int64_t position = loadInt(operands[2], 0);
   if (position < 0 || position > smax - sn) {
     ctx.error = "position " + std::to_string(position) + " with " +
-                std::to_string(sn) + " new row(s) is out of range for a cache of " +
+                std::to_string(sn) +
+                " new row(s) is out of range for a cache of " +
                 std::to_string(smax) + " rows";
     return failure();
   }

@@ -103,12 +103,12 @@ void expectClose(const Tensor &got, const std::vector<double> &want,
 }
 
 /// Naive conv2d (NCHW, OIHW) straight from the op description.
-std::vector<double> refConv2d(const std::vector<double> &x,
-                              ArrayRef<int64_t> xs, const std::vector<double> &w,
-                              ArrayRef<int64_t> ws, const std::vector<double> *b,
-                              ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                              ArrayRef<int64_t> dil, int64_t groups,
-                              int64_t oh, int64_t ow) {
+std::vector<double>
+refConv2d(const std::vector<double> &x, ArrayRef<int64_t> xs,
+          const std::vector<double> &w, ArrayRef<int64_t> ws,
+          const std::vector<double> *b, ArrayRef<int64_t> strides,
+          ArrayRef<int64_t> pads, ArrayRef<int64_t> dil, int64_t groups,
+          int64_t oh, int64_t ow) {
   int64_t n = xs[0], c = xs[1], h = xs[2], wd = xs[3];
   int64_t o = ws[0], cg = ws[1], kh = ws[2], kw = ws[3];
   std::vector<double> y(n * o * oh * ow, 0.0);
@@ -204,7 +204,8 @@ TEST_F(LinalgKernelTest, MatmulBatchBroadcast) {
 TEST_F(LinalgKernelTest, MatmulRankOneOperands) {
   auto v = randomFloats(5, 3), m = randomFloats(5 * 3, 4),
        l = randomFloats(2 * 4 * 5, 5);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     func.func @f(%v: tensor<5xf32>, %m: tensor<5x3xf32>, %l: tensor<2x4x5xf32>)
         -> (tensor<3xf32>, tensor<2x4xf32>, tensor<f32>) {
       %0 = qc.matmul %v, %m : (tensor<5xf32>, tensor<5x3xf32>) -> tensor<3xf32>
@@ -212,8 +213,7 @@ TEST_F(LinalgKernelTest, MatmulRankOneOperands) {
       %2 = qc.matmul %v, %v : (tensor<5xf32>, tensor<5xf32>) -> tensor<f32>
       return %0, %1, %2 : tensor<3xf32>, tensor<2x4xf32>, tensor<f32>
     })mlir",
-                 {f32Tensor({5}, v), f32Tensor({5, 3}, m),
-                  f32Tensor({2, 4, 5}, l)});
+          {f32Tensor({5}, v), f32Tensor({5, 3}, m), f32Tensor({2, 4, 5}, l)});
   ASSERT_EQ(out.size(), 3u);
   std::vector<double> w0, w1, w2(1, 0.0);
   for (int n = 0; n < 3; ++n) {
@@ -279,14 +279,14 @@ TEST_F(LinalgKernelTest, LinearWithBiasThreaded) {
   const int64_t rows = 2 * 19, k = 70, n = 150;
   auto x = randomFloats(rows * k, 8), w = randomFloats(n * k, 9),
        b = randomFloats(n, 10);
-  auto out = run(R"mlir(
+  auto out = run(
+      R"mlir(
     func.func @f(%x: tensor<2x19x70xf32>, %w: tensor<150x70xf32>, %b: tensor<150xf32>) -> tensor<2x19x150xf32> {
       %0 = qc.linear %x, %w, %b : (tensor<2x19x70xf32>, tensor<150x70xf32>, tensor<150xf32>) -> tensor<2x19x150xf32>
       return %0 : tensor<2x19x150xf32>
     })mlir",
-                 {f32Tensor({2, 19, 70}, x), f32Tensor({150, 70}, w),
-                  f32Tensor({150}, b)},
-                 /*threads=*/4);
+      {f32Tensor({2, 19, 70}, x), f32Tensor({150, 70}, w), f32Tensor({150}, b)},
+      /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want;
   for (int64_t r = 0; r < rows; ++r)
@@ -315,14 +315,15 @@ TEST_F(LinalgKernelTest, Conv2DGroupsDilationPads) {
                   f32Tensor({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
-  expectClose(out[0], refConv2d(toDouble(x), {2, 4, 9, 8}, toDouble(w),
-                                {6, 2, 3, 3}, &bd, {2, 1}, {1, 0, 2, 1},
-                                {2, 1}, 2, 4, 7));
+  expectClose(out[0],
+              refConv2d(toDouble(x), {2, 4, 9, 8}, toDouble(w), {6, 2, 3, 3},
+                        &bd, {2, 1}, {1, 0, 2, 1}, {2, 1}, 2, 4, 7));
 }
 
 TEST_F(LinalgKernelTest, Conv2DLargeIm2colBlocks) {
   // Enough output pixels for several im2col blocks per image.
-  auto x = randomFloats(1 * 3 * 40 * 40, 14), w = randomFloats(5 * 3 * 3 * 3, 15);
+  auto x = randomFloats(1 * 3 * 40 * 40, 14),
+       w = randomFloats(5 * 3 * 3 * 3, 15);
   auto out = run(R"mlir(
     func.func @f(%x: tensor<1x3x40x40xf32>, %w: tensor<5x3x3x3xf32>) -> tensor<1x5x40x40xf32> {
       %0 = qc.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>}
@@ -332,9 +333,9 @@ TEST_F(LinalgKernelTest, Conv2DLargeIm2colBlocks) {
                  {f32Tensor({1, 3, 40, 40}, x), f32Tensor({5, 3, 3, 3}, w)},
                  /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
-  expectClose(out[0], refConv2d(toDouble(x), {1, 3, 40, 40}, toDouble(w),
-                                {5, 3, 3, 3}, nullptr, {1, 1}, {1, 1, 1, 1},
-                                {1, 1}, 1, 40, 40));
+  expectClose(out[0],
+              refConv2d(toDouble(x), {1, 3, 40, 40}, toDouble(w), {5, 3, 3, 3},
+                        nullptr, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, 40, 40));
 }
 
 TEST_F(LinalgKernelTest, DepthwiseConv2DWithMultiplier) {
@@ -351,9 +352,9 @@ TEST_F(LinalgKernelTest, DepthwiseConv2DWithMultiplier) {
                   f32Tensor({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
-  expectClose(out[0], refConv2d(toDouble(x), {2, 3, 7, 6}, toDouble(w),
-                                {6, 1, 3, 2}, &bd, {2, 1}, {1, 1, 1, 0},
-                                {1, 1}, 3, 4, 6));
+  expectClose(out[0],
+              refConv2d(toDouble(x), {2, 3, 7, 6}, toDouble(w), {6, 1, 3, 2},
+                        &bd, {2, 1}, {1, 1, 1, 0}, {1, 1}, 3, 4, 6));
 }
 
 TEST_F(LinalgKernelTest, ConvTranspose2DGroupsOutputPadding) {
@@ -374,9 +375,9 @@ TEST_F(LinalgKernelTest, ConvTranspose2DGroupsOutputPadding) {
                   f32Tensor({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
-  expectClose(out[0], refConvT(toDouble(x), {2, 4, 4, 3}, toDouble(w),
-                               {4, 3, 3, 2}, &bd, {2, 3}, {1, 0, 0, 2}, {2, 1},
-                               2, 11, 8));
+  expectClose(out[0],
+              refConvT(toDouble(x), {2, 4, 4, 3}, toDouble(w), {4, 3, 3, 2},
+                       &bd, {2, 3}, {1, 0, 0, 2}, {2, 1}, 2, 11, 8));
 }
 
 //===----------------------------------------------------------------------===//
@@ -429,9 +430,9 @@ TEST_F(LinalgKernelTest, WeightOnlyLinearSubChannel) {
     for (int n = 0; n < 3; ++n) {
       double acc = b[n];
       for (int k = 0; k < 16; ++k)
-        acc += double(x[r * 16 + k]) *
-               numerics::dequantize(wq[n * 16 + k], scales[n][k / 8],
-                                    zps[n][k / 8]);
+        acc += double(x[r * 16 + k]) * numerics::dequantize(wq[n * 16 + k],
+                                                            scales[n][k / 8],
+                                                            zps[n][k / 8]);
       want.push_back(acc);
     }
   expectClose(out[0], want);
@@ -442,20 +443,22 @@ TEST_F(LinalgKernelTest, WeightOnlyConv2DPerAxisU8) {
   const int zps[4] = {128, 120, 130, 127};
   auto x = randomFloats(1 * 2 * 5 * 5, 27);
   auto wq = randomInts(4 * 2 * 3 * 3, 28, 0, 255);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     !w = !quant.uniform<u8:f32:0, {0.01:128, 0.02:120, 0.015:130, 0.03:127}>
     func.func @f(%x: tensor<1x2x5x5xf32>, %w: tensor<4x2x3x3x!w>) -> tensor<1x4x5x5xf32> {
       %0 = qc.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>}
           : (tensor<1x2x5x5xf32>, tensor<4x2x3x3x!w>) -> tensor<1x4x5x5xf32>
       return %0 : tensor<1x4x5x5xf32>
     })mlir",
-                 {f32Tensor({1, 2, 5, 5}, x), intTensor(DType::U8, {4, 2, 3, 3}, wq)});
+          {f32Tensor({1, 2, 5, 5}, x), intTensor(DType::U8, {4, 2, 3, 3}, wq)});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> wf(wq.size());
   for (size_t i = 0; i < wq.size(); ++i)
     wf[i] = numerics::dequantize(wq[i], scales[i / 18], zps[i / 18]);
-  expectClose(out[0], refConv2d(toDouble(x), {1, 2, 5, 5}, wf, {4, 2, 3, 3},
-                                nullptr, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, 5, 5));
+  expectClose(out[0],
+              refConv2d(toDouble(x), {1, 2, 5, 5}, wf, {4, 2, 3, 3}, nullptr,
+                        {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, 5, 5));
 }
 
 //===----------------------------------------------------------------------===//
@@ -480,7 +483,8 @@ TEST_F(LinalgKernelTest, IntegerLinearPerChannelRequantSaturates) {
   auto xq = randomInts(5 * 33, 29, -128, 127);
   auto wq = randomInts(4 * 33, 30, -127, 127);
   auto bq = randomInts(4, 31, -2000, 2000);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     !x = !quant.uniform<i8:f32, 0.5:3>
     !w = !quant.uniform<i8:f32:0, {0.25, 0.125, 0.0625, 0.5}>
     !b = !quant.uniform<i32:f32:0, {0.125, 0.0625, 0.03125, 0.25}>
@@ -489,8 +493,8 @@ TEST_F(LinalgKernelTest, IntegerLinearPerChannelRequantSaturates) {
       %0 = qc.linear %x, %w, %b : (tensor<5x33x!x>, tensor<4x33x!w>, tensor<4x!b>) -> tensor<5x4x!y>
       return %0 : tensor<5x4x!y>
     })mlir",
-                 {intTensor(DType::I8, {5, 33}, xq), intTensor(DType::I8, {4, 33}, wq),
-                  intTensor(DType::I32, {4}, bq)});
+          {intTensor(DType::I8, {5, 33}, xq), intTensor(DType::I8, {4, 33}, wq),
+           intTensor(DType::I32, {4}, bq)});
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].dtype(), DType::I8);
   int saturated = 0;
@@ -520,7 +524,8 @@ TEST_F(LinalgKernelTest, IntegerMatmulAccumulatorAndFloatResults) {
       %1 = qc.matmul %x, %w : (tensor<2x3x10x!x>, tensor<10x4x!w>) -> tensor<2x3x4xf32>
       return %0, %1 : tensor<2x3x4x!acc>, tensor<2x3x4xf32>
     })mlir",
-                 {intTensor(DType::U8, {2, 3, 10}, xq), intTensor(DType::I8, {10, 4}, wq)});
+                 {intTensor(DType::U8, {2, 3, 10}, xq),
+                  intTensor(DType::I8, {10, 4}, wq)});
   ASSERT_EQ(out.size(), 2u);
   ASSERT_EQ(out[0].dtype(), DType::I32);
   float accScale = static_cast<float>(double(0.02f) * double(0.005f));
@@ -570,8 +575,9 @@ TEST_F(LinalgKernelTest, IntegerConv2DPerChannelRequant) {
                 int iy = y * 2 - 1 + i, ix = x - 1 + j;
                 if (iy < 0 || iy >= 6 || ix < 0 || ix >= 5)
                   continue;
-                acc += int64_t(xq[((n * 4 + g * 2 + c) * 6 + iy) * 5 + ix] - zx) *
-                       wq[((o * 2 + c) * 3 + i) * 3 + j];
+                acc +=
+                    int64_t(xq[((n * 4 + g * 2 + c) * 6 + iy) * 5 + ix] - zx) *
+                    wq[((o * 2 + c) * 3 + i) * 3 + j];
               }
           EXPECT_EQ(out[0].getAsDouble(((n * 4 + o) * 3 + y) * 5 + x),
                     refRequant(acc, sx, sw[o], sy, zy, 0, 255))
@@ -626,7 +632,6 @@ TEST_F(LinalgKernelTest, IntegerDepthwiseAndTransposedConv) {
   }
 }
 
-
 TEST_F(LinalgKernelTest, IntegerMatmulPerChannelThreaded) {
   // Large enough to be split into row and column blocks on 4 threads; the
   // per-axis weight runs along the last dimension of rhs.
@@ -642,15 +647,16 @@ TEST_F(LinalgKernelTest, IntegerMatmulPerChannelThreaded) {
   }
   std::string src = R"mlir(
     !x = !quant.uniform<u8:f32, 0.03:7>
-    !w = !quant.uniform<i8:f32:1, {)mlir" + scales + R"mlir(}>
+    !w = !quant.uniform<i8:f32:1, {)mlir" +
+                    scales + R"mlir(}>
     !y = !quant.uniform<i8:f32, 0.05:-1>
     func.func @f(%x: tensor<64x96x!x>, %w: tensor<96x160x!w>) -> tensor<64x160x!y> {
       %0 = qc.matmul %x, %w : (tensor<64x96x!x>, tensor<96x160x!w>) -> tensor<64x160x!y>
       return %0 : tensor<64x160x!y>
     })mlir";
-  auto out = run(src, {intTensor(DType::U8, {m, k}, xq),
-                       intTensor(DType::I8, {k, n}, wq)},
-                 /*threads=*/4);
+  auto out = run(
+      src, {intTensor(DType::U8, {m, k}, xq), intTensor(DType::I8, {k, n}, wq)},
+      /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   for (int64_t r = 0; r < m; ++r)
     for (int64_t c = 0; c < n; ++c) {
@@ -686,8 +692,9 @@ TEST_F(LinalgKernelTest, IntegerConv2DAccumulatorResult) {
   for (size_t i = 0; i < xq.size(); ++i)
     xc[i] = xq[i] + 3;
   std::vector<double> bd(bq.begin(), bq.end());
-  auto want = refConv2d(xc, {1, 3, 4, 4}, std::vector<double>(wq.begin(), wq.end()),
-                        {2, 3, 2, 2}, &bd, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, 3, 3);
+  auto want =
+      refConv2d(xc, {1, 3, 4, 4}, std::vector<double>(wq.begin(), wq.end()),
+                {2, 3, 2, 2}, &bd, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, 3, 3);
   for (size_t i = 0; i < want.size(); ++i)
     EXPECT_EQ(out[0].data<int32_t>()[i], int64_t(want[i])) << i;
 }
@@ -717,7 +724,8 @@ TEST_F(LinalgKernelTest, WeightOnlyLinearHalf) {
       double acc = 0;
       for (int i = 0; i < 8; ++i)
         acc += x.getAsDouble(r * 8 + i) *
-               halfToFloat(floatToHalf(numerics::dequantize(wq[o * 8 + i], s[o], z[o])));
+               halfToFloat(floatToHalf(
+                   numerics::dequantize(wq[o * 8 + i], s[o], z[o])));
       want.push_back(acc);
     }
   expectClose(out[0], want, 1e-3);

@@ -85,8 +85,8 @@ TEST_F(QuantKernelTest, QcastTiesSaturationAndNaN) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
   // Scale 0.5: x / s lands exactly on .5 for the first six values.
-  std::vector<float> x = {0.25f, 0.75f, 1.25f, -0.25f, -0.75f, -1.25f,
-                          100.0f, -100.0f, inf, -inf, nan, 0.0f};
+  std::vector<float> x = {0.25f,  0.75f,   1.25f, -0.25f, -0.75f, -1.25f,
+                          100.0f, -100.0f, inf,   -inf,   nan,    0.0f};
   auto out = run(R"mlir(
     func.func @f(%x: tensor<12xf32>) -> (tensor<12x!quant.uniform<i8:f32, 0.5>>,
                                          tensor<12x!quant.uniform<u8:f32, 0.5:10>>,
@@ -136,7 +136,8 @@ TEST_F(QuantKernelTest, QcastDcastPerAxisAndSubChannel) {
       int i = r * 6 + c;
       int32_t q = numerics::quantize(x[i], paS[r], paZ[r], -128, 127);
       EXPECT_EQ(out[0].getAsDouble(i), q) << i;
-      EXPECT_EQ(out[1].data<float>()[i], numerics::dequantize(q, paS[r], paZ[r]));
+      EXPECT_EQ(out[1].data<float>()[i],
+                numerics::dequantize(q, paS[r], paZ[r]));
       float s = scS[r / 2][c / 3];
       int z = scZ[r / 2][c / 3];
       int32_t q4 = numerics::quantize(x[i], s, z, 0, 15);
@@ -154,7 +155,8 @@ TEST_F(QuantKernelTest, DcastToHalfAndI32Storage) {
   Tensor in16(DType::I8, {256});
   for (int i = 0; i < 256; ++i)
     in16.setFromDouble(i, codes[i]);
-  std::vector<int> big = {std::numeric_limits<int32_t>::max(), -123456789, 0, 1};
+  std::vector<int> big = {std::numeric_limits<int32_t>::max(), -123456789, 0,
+                          1};
   Tensor in32(DType::I32, {4});
   std::memcpy(in32.raw(), big.data(), 16);
   auto out = run(R"mlir(
@@ -188,7 +190,8 @@ TEST_F(QuantKernelTest, ScastReinterpretsStorageBothWays) {
                  {intTensor(DType::I8, {4}, {-128, -1, 0, 127}),
                   intTensor(DType::I8, {4}, {-8, -1, 0, 7})});
   ASSERT_EQ(out.size(), 3u);
-  std::vector<int> a = {-128, -1, 0, 127}, u4 = {8, 15, 0, 7}, i4 = {-8, -1, 0, 7};
+  std::vector<int> a = {-128, -1, 0, 127}, u4 = {8, 15, 0, 7},
+                   i4 = {-8, -1, 0, 7};
   ASSERT_EQ(out[1].dtype(), DType::U8);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(out[0].getAsDouble(i), a[i]);
@@ -263,12 +266,11 @@ TEST(KernelHalfConversion, MatchesAPFloat) {
         << h;
   }
   std::mt19937 gen(4);
-  std::vector<uint32_t> bits = {0x00000000u, 0x80000000u, 0x7f800000u,
-                                0xff800000u, 0x477fe000u, 0x477ff000u,
-                                0x477fefffu, 0x38800000u, 0x387fffffu,
-                                0x33000000u, 0x33000001u, 0x32ffffffu,
-                                0x7f7fffffu, 0x00000001u, 0x3f801000u,
-                                0x3f803000u, 0x3f808000u, 0x3f818000u};
+  std::vector<uint32_t> bits = {
+      0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x477fe000u,
+      0x477ff000u, 0x477fefffu, 0x38800000u, 0x387fffffu, 0x33000000u,
+      0x33000001u, 0x32ffffffu, 0x7f7fffffu, 0x00000001u, 0x3f801000u,
+      0x3f803000u, 0x3f808000u, 0x3f818000u};
   for (int i = 0; i < 2000000; ++i)
     bits.push_back(gen());
   for (uint32_t b : bits) {

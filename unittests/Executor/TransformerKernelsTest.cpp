@@ -106,7 +106,8 @@ TEST_F(TransformerKernelTest, EmbeddingFloatAndQuantizedTables) {
   for (int i = 0; i < 5 * 8; ++i)
     codes.push_back((i * 37) % 256 - 128);
   std::vector<int64_t> ids = {4, 0, 2, 2, 1, 3};
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     !pa = !quant.uniform<i8:f32:0, {0.1:1, 0.2, 0.05:-3, 0.3:2, 0.01}>
     !sc = !quant.uniform<i8:f32:{0:1, 1:4}, {{0.1, 0.2}, {0.3:1, 0.4}, {0.5, 0.6:-1}, {0.7, 0.8}, {0.9:2, 1.0}}>
     func.func @f(%t: tensor<5x8xf32>, %q: tensor<5x8x!pa>, %s: tensor<5x8x!sc>, %ids: tensor<2x3xi64>, %one: tensor<i32>)
@@ -117,15 +118,14 @@ TEST_F(TransformerKernelTest, EmbeddingFloatAndQuantizedTables) {
       %3 = qc.embedding %t, %one : (tensor<5x8xf32>, tensor<i32>) -> tensor<8xf32>
       return %0, %1, %2, %3 : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<8xf32>
     })mlir",
-                 {f32Tensor({5, 8}, table), intTensor(DType::I8, {5, 8}, codes),
-                  intTensor(DType::I8, {5, 8}, codes),
-                  intTensor(DType::I64, {2, 3}, ids),
-                  intTensor(DType::I32, {}, {3})});
+          {f32Tensor({5, 8}, table), intTensor(DType::I8, {5, 8}, codes),
+           intTensor(DType::I8, {5, 8}, codes),
+           intTensor(DType::I64, {2, 3}, ids), intTensor(DType::I32, {}, {3})});
   ASSERT_EQ(out.size(), 4u);
   const float paS[5] = {0.1f, 0.2f, 0.05f, 0.3f, 0.01f};
   const int paZ[5] = {1, 0, -3, 2, 0};
-  const float scS[5][2] = {{0.1f, 0.2f}, {0.3f, 0.4f}, {0.5f, 0.6f},
-                           {0.7f, 0.8f}, {0.9f, 1.0f}};
+  const float scS[5][2] = {
+      {0.1f, 0.2f}, {0.3f, 0.4f}, {0.5f, 0.6f}, {0.7f, 0.8f}, {0.9f, 1.0f}};
   const int scZ[5][2] = {{0, 0}, {1, 0}, {0, -1}, {0, 0}, {2, 0}};
   for (size_t i = 0; i < ids.size(); ++i)
     for (int d = 0; d < 8; ++d) {
@@ -173,9 +173,9 @@ TEST_F(TransformerKernelTest, EmbeddingRejectsOutOfRangeIds) {
 
 /// The op description evaluated in double.
 std::vector<double> refRope(const std::vector<float> &x, int64_t b, int64_t s,
-                            int64_t h, int64_t d, const std::vector<int64_t> &pos,
-                            bool perBatch, double base, int64_t r,
-                            bool interleaved) {
+                            int64_t h, int64_t d,
+                            const std::vector<int64_t> &pos, bool perBatch,
+                            double base, int64_t r, bool interleaved) {
   std::vector<double> y(x.begin(), x.end());
   for (int64_t n = 0; n < b; ++n)
     for (int64_t t = 0; t < s; ++t) {
@@ -216,8 +216,7 @@ TEST_F(TransformerKernelTest, RopeBothPairConventions) {
   // the angle: allow 2e-5.
   expectClose(out[0], refRope(x, 2, 3, 2, 8, pos, false, 10000.0, 8, false),
               2e-5);
-  expectClose(out[1], refRope(x, 2, 3, 2, 8, pos2, true, 500.0, 4, true),
-              2e-5);
+  expectClose(out[1], refRope(x, 2, 3, 2, 8, pos2, true, 500.0, 4, true), 2e-5);
   // Features beyond rotary_dim are copied bit for bit.
   for (int64_t i = 0; i < 2 * 3 * 2; ++i)
     for (int d = 4; d < 8; ++d)
@@ -228,14 +227,12 @@ TEST_F(TransformerKernelTest, RopeBothPairConventions) {
 // qc.attention
 //===----------------------------------------------------------------------===//
 
-std::vector<double> refAttention(const std::vector<float> &q,
-                                 const std::vector<float> &k,
-                                 const std::vector<float> &v,
-                                 const std::vector<float> *mask,
-                                 ArrayRef<int64_t> maskShape, int64_t b,
-                                 int64_t hq, int64_t hkv, int64_t sq,
-                                 int64_t skv, int64_t d, int64_t dv,
-                                 bool causal, double scale) {
+std::vector<double>
+refAttention(const std::vector<float> &q, const std::vector<float> &k,
+             const std::vector<float> &v, const std::vector<float> *mask,
+             ArrayRef<int64_t> maskShape, int64_t b, int64_t hq, int64_t hkv,
+             int64_t sq, int64_t skv, int64_t d, int64_t dv, bool causal,
+             double scale) {
   std::vector<double> out;
   int64_t g = hq / hkv;
   auto maskAt = [&](int64_t bi, int64_t h, int64_t i, int64_t j) {
@@ -279,10 +276,12 @@ TEST_F(TransformerKernelTest, AttentionCausalKVPrefixGQAWithMask) {
   // Hq = 4 query heads over Hkv = 2 KV heads; 3 new queries after a 4-key
   // prefix (Skv = 7); a [B, 1, Sq, Skv] mask broadcast over heads.
   const int64_t b = 2, hq = 4, hkv = 2, sq = 3, skv = 7, d = 8, dv = 5;
-  auto q = randomFloats(b * hq * sq * d, 4), k = randomFloats(b * hkv * skv * d, 5),
+  auto q = randomFloats(b * hq * sq * d, 4),
+       k = randomFloats(b * hkv * skv * d, 5),
        v = randomFloats(b * hkv * skv * dv, 6),
        m = randomFloats(b * 1 * sq * skv, 7, -2.0f, 0.0f);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     func.func @f(%q: tensor<2x4x3x8xf32>, %k: tensor<2x2x7x8xf32>, %v: tensor<2x2x7x5xf32>, %m: tensor<2x1x3x7xf32>)
         -> (tensor<2x4x3x5xf32>, tensor<2x4x3x5xf32>) {
       %0 = qc.attention %q, %k, %v {causal = true}
@@ -291,8 +290,8 @@ TEST_F(TransformerKernelTest, AttentionCausalKVPrefixGQAWithMask) {
           : (tensor<2x4x3x8xf32>, tensor<2x2x7x8xf32>, tensor<2x2x7x5xf32>, tensor<2x1x3x7xf32>) -> tensor<2x4x3x5xf32>
       return %0, %1 : tensor<2x4x3x5xf32>, tensor<2x4x3x5xf32>
     })mlir",
-                 {f32Tensor({b, hq, sq, d}, q), f32Tensor({b, hkv, skv, d}, k),
-                  f32Tensor({b, hkv, skv, dv}, v), f32Tensor({b, 1, sq, skv}, m)});
+          {f32Tensor({b, hq, sq, d}, q), f32Tensor({b, hkv, skv, d}, k),
+           f32Tensor({b, hkv, skv, dv}, v), f32Tensor({b, 1, sq, skv}, m)});
   ASSERT_EQ(out.size(), 2u);
   expectClose(out[0], refAttention(q, k, v, nullptr, {}, b, hq, hkv, sq, skv, d,
                                    dv, true, 1.0 / std::sqrt(8.0)));
@@ -316,7 +315,8 @@ TEST_F(TransformerKernelTest, AttentionFullyMaskedRowIsNaN) {
                  {f32Tensor({1, 1, 2, 4}, q), f32Tensor({1, 1, 3, 4}, k),
                   f32Tensor({1, 1, 3, 4}, v), f32Tensor({2, 3}, m)});
   ASSERT_EQ(out.size(), 1u);
-  auto want = refAttention(q, k, v, &m, {2, 3}, 1, 1, 1, 2, 3, 4, 4, false, 0.5);
+  auto want =
+      refAttention(q, k, v, &m, {2, 3}, 1, 1, 1, 2, 3, 4, 4, false, 0.5);
   for (int e = 0; e < 4; ++e) {
     EXPECT_NEAR(out[0].data<float>()[e], want[e], 1e-5);
     EXPECT_TRUE(std::isnan(out[0].data<float>()[4 + e]));
@@ -329,12 +329,14 @@ TEST_F(TransformerKernelTest, AttentionFullyMaskedRowIsNaN) {
 
 TEST_F(TransformerKernelTest, KVCacheWriteFloatAndQuantized) {
   // cache [1, 2, 6, 3], two new rows at position 3.
-  auto cache = randomFloats(1 * 2 * 6 * 3, 11), upd = randomFloats(1 * 2 * 2 * 3, 12);
+  auto cache = randomFloats(1 * 2 * 6 * 3, 11),
+       upd = randomFloats(1 * 2 * 2 * 3, 12);
   upd[0] = 100.0f; // saturates in the int8 cache
   std::vector<int64_t> qcache;
   for (int i = 0; i < 36; ++i)
     qcache.push_back(i - 18);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     !q = !quant.uniform<i8:f32, 0.05:-2>
     func.func @f(%c: tensor<1x2x6x3xf32>, %qc: tensor<1x2x6x3x!q>, %u: tensor<1x2x2x3xf32>, %p: tensor<i64>)
         -> (tensor<1x2x6x3xf32>, tensor<1x2x6x3x!q>) {
@@ -342,8 +344,9 @@ TEST_F(TransformerKernelTest, KVCacheWriteFloatAndQuantized) {
       %1 = qc.kv_cache_write %qc, %u, %p : tensor<1x2x6x3x!q>, tensor<1x2x2x3xf32>, tensor<i64>
       return %0, %1 : tensor<1x2x6x3xf32>, tensor<1x2x6x3x!q>
     })mlir",
-                 {f32Tensor({1, 2, 6, 3}, cache), intTensor(DType::I8, {1, 2, 6, 3}, qcache),
-                  f32Tensor({1, 2, 2, 3}, upd), intTensor(DType::I64, {}, {3})});
+          {f32Tensor({1, 2, 6, 3}, cache),
+           intTensor(DType::I8, {1, 2, 6, 3}, qcache),
+           f32Tensor({1, 2, 2, 3}, upd), intTensor(DType::I64, {}, {3})});
   ASSERT_EQ(out.size(), 2u);
   for (int h = 0; h < 2; ++h)
     for (int s = 0; s < 6; ++s)
@@ -374,7 +377,8 @@ TEST_F(TransformerKernelTest, KVCacheWriteRejectsBadPositions) {
                       error);
     EXPECT_TRUE(failed(out));
     EXPECT_NE(error.find("'qc.kv_cache_write' failed: position " +
-                         std::to_string(p) + " with 2 new row(s) is out of "
+                         std::to_string(p) +
+                         " with 2 new row(s) is out of "
                          "range for a cache of 4 rows"),
               std::string::npos)
         << error;
