@@ -17,10 +17,16 @@ using namespace mlir::qc;
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Where the weight's output channel and reduction dimensions are.
+/// Where the weight's output channel and reduction dimensions are, and how
+/// its channels map onto the result's.
 struct WeightLayout {
   std::optional<int64_t> channelDim;
   std::optional<int64_t> reductionDim;
+  /// The result dimension holding the output channels (-1: the last).
+  int64_t resultChannelDim = -1;
+  /// The weight's channels repeat this many times along the result's
+  /// (grouped transposed convolution: O/groups weight channels, O outputs).
+  int64_t channelRepeat = 1;
 };
 } // namespace
 
@@ -136,12 +142,13 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
     return op->emitOpError("sub-channel weights take a float input "
                            "(weight-only form)");
   double sx = cast<quant::UniformQuantizedType>(ie).getScale();
+  bool perAxis = isa<quant::UniformQuantizedPerAxisType>(we);
   SmallVector<double> acc;
-  for (double sw : scalesOf(we))
-    acc.push_back(sx * sw);
+  for (int64_t r = 0; r < (perAxis ? layout.channelRepeat : 1); ++r)
+    for (double sw : scalesOf(we))
+      acc.push_back(sx * sw);
   std::optional<int64_t> accAxis =
-      isa<quant::UniformQuantizedPerAxisType>(we) ? layout.channelDim
-                                                  : std::nullopt;
+      perAxis ? layout.channelDim : std::nullopt;
   if (bias) {
     if (!bQ)
       return op->emitOpError("the integer form needs an i32 quantized bias, got ")
@@ -168,7 +175,9 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
     return verifyAccumulatorType(
         op, "i32 result", re, acc,
         accAxis ? std::optional<int64_t>(
-                      cast<RankedTensorType>(resultType).getRank() - 1)
+                      layout.resultChannelDim >= 0
+                          ? layout.resultChannelDim
+                          : cast<RankedTensorType>(resultType).getRank() - 1)
                 : std::nullopt);
   if (!isa<quant::UniformQuantizedType>(re))
     return op->emitOpError("a requantized result must be per-tensor, got ") << re;
@@ -326,7 +335,7 @@ LogicalResult Conv2DOp::verify() {
       failed(verifyResultShape(*this, *want, getType())))
     return failure();
   return verifyContraction(*this, getInput(), getWeight(), getBias(), getType(),
-                           WeightLayout{0, 1});
+                           WeightLayout{0, 1, /*resultChannelDim=*/1});
 }
 
 LogicalResult ConvTranspose2DOp::verify() {
@@ -371,5 +380,5 @@ LogicalResult ConvTranspose2DOp::verify() {
       failed(verifyResultShape(*this, want, getType())))
     return failure();
   return verifyContraction(*this, getInput(), getWeight(), getBias(), getType(),
-                           WeightLayout{1, 0});
+                           WeightLayout{1, 0, /*resultChannelDim=*/1, g});
 }

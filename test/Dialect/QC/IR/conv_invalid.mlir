@@ -149,3 +149,11 @@ func.func @conv_transpose_pads(%x: tensor<1x8x1x1xf32>, %w: tensor<8x4x1x1xf32>)
   %0 = qc.conv_transpose2d %x, %w {pads = array<i64: 1, 0, 0, 0>} : (tensor<1x8x1x1xf32>, tensor<8x4x1x1xf32>) -> tensor<1x4x1x1xf32>
   return %0 : tensor<1x4x1x1xf32>
 }
+
+// -----
+
+func.func @conv_i32_accumulator_axis(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.5>>, %w: tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>) -> tensor<1x3x4x4x!quant.uniform<i32:f32:3, {0.05, 0.1, 0.15, 0.2}>> {
+  // expected-error @+1 {{i32 result must be quantized along dimension 1}}
+  %0 = qc.conv2d %x, %w {pads = array<i64: 0, 0, 0, 0>} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 0.5>>, tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>) -> tensor<1x3x4x4x!quant.uniform<i32:f32:3, {0.05, 0.1, 0.15, 0.2}>>
+  return %0 : tensor<1x3x4x4x!quant.uniform<i32:f32:3, {0.05, 0.1, 0.15, 0.2}>>
+}

@@ -32,3 +32,15 @@ func.func @conv_transpose2d(%x: tensor<1x8x16x16xf32>, %w: tensor<8x4x2x2xf32>, 
   %1 = qc.conv_transpose2d %x, %w3 {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>, groups = 2 : i64} : (tensor<1x8x16x16xf32>, tensor<8x2x3x3xf32>) -> tensor<1x4x32x32xf32>
   return
 }
+
+// i32 accumulators of a per-channel convolution are quantized along the
+// result's channel dimension (1), with one scale per output channel.
+// CHECK-LABEL: func @conv_i32_accumulators
+func.func @conv_i32_accumulators(%x: tensor<1x2x4x4x!quant.uniform<i8:f32, 0.5>>, %w: tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>, %wt: tensor<2x2x1x1x!quant.uniform<i8:f32:1, {0.1, 0.2}>>) {
+  // CHECK: qc.conv2d {{.*}} -> tensor<1x3x4x4x!quant.uniform<i32:f32:1, {5.000000e-02,1.000000e-01,1.500000e-01}>>
+  %0 = qc.conv2d %x, %w : (tensor<1x2x4x4x!quant.uniform<i8:f32, 0.5>>, tensor<3x2x1x1x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>>) -> tensor<1x3x4x4x!quant.uniform<i32:f32:1, {0.05, 0.1, 0.15}>>
+  // Two groups of one input channel each: the two weight scales repeat per group.
+  // CHECK: qc.conv_transpose2d {{.*}} -> tensor<1x4x4x4x!quant.uniform<i32:f32:1, {5.000000e-02,1.000000e-01,5.000000e-02,1.000000e-01}>>
+  %1 = qc.conv_transpose2d %x, %wt {groups = 2 : i64} : (tensor<1x2x4x4x!quant.uniform<i8:f32, 0.5>>, tensor<2x2x1x1x!quant.uniform<i8:f32:1, {0.1, 0.2}>>) -> tensor<1x4x4x4x!quant.uniform<i32:f32:1, {0.05, 0.1, 0.05, 0.1}>>
+  return
+}
