@@ -218,6 +218,9 @@ int qc::conformanceMain(int argc, char **argv) {
                        cl::cat(category));
   cl::opt<double> atol("atol", cl::desc("Absolute tolerance"), cl::init(1e-7),
                        cl::cat(category));
+  cl::opt<std::string> junit("junit",
+                             cl::desc("Also write a JUnit XML report here"),
+                             cl::cat(category));
   cl::opt<unsigned> minPass("min-pass",
                             cl::desc("Fail unless at least this many pass"),
                             cl::init(0), cl::cat(category));
@@ -252,9 +255,11 @@ int qc::conformanceMain(int argc, char **argv) {
 
   unsigned passed = 0, failedCount = 0, skipped = 0;
   std::map<std::string, unsigned> skipReasons;
+  std::vector<std::pair<std::string, Result>> results;
   for (const std::string &t : tests) {
     StringRef name = llvm::sys::path::filename(t);
     Result r = runIsolated(t, rtol, atol);
+    results.push_back({name.str(), r});
     switch (r.outcome) {
     case Outcome::Pass:
       ++passed;
@@ -279,6 +284,42 @@ int qc::conformanceMain(int argc, char **argv) {
   std::sort(reasons.rbegin(), reasons.rend());
   for (auto &[count, reason] : reasons)
     llvm::outs() << llvm::format("%5u  ", count) << reason << "\n";
+  if (!junit.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(junit, ec);
+    if (ec) {
+      llvm::errs() << "quant-onnx-conformance: " << junit << ": "
+                   << ec.message() << "\n";
+      return 2;
+    }
+    auto escape = [](StringRef s) {
+      std::string out;
+      for (char c : s) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += c;
+        }
+      }
+      return out;
+    };
+    os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+       << "<testsuites><testsuite name=\"onnx-node\" tests=\"" << results.size()
+       << "\" failures=\"" << failedCount << "\" skipped=\"" << skipped
+       << "\">\n";
+    for (auto &[name, r] : results) {
+      os << "<testcase classname=\"onnx-node\" name=\"" << escape(name) << "\"";
+      if (r.outcome == Outcome::Pass)
+        os << "/>\n";
+      else if (r.outcome == Outcome::Fail)
+        os << "><failure message=\"" << escape(r.message) << "\"/></testcase>\n";
+      else
+        os << "><skipped message=\"" << escape(r.message) << "\"/></testcase>\n";
+    }
+    os << "</testsuite></testsuites>\n";
+  }
   llvm::outs() << "\nonnx-conformance: " << passed << " passed, " << failedCount
                << " failed, " << skipped << " skipped\n";
   if (failedCount)
