@@ -17,10 +17,12 @@ config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%qc_src_root", config.qc_src_root))
 config.substitutions.append(("%qc_docs_dir", config.qc_docs_dir))
+# Debian's python3-onnx and python3-numpy are visible to the system Python.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt"]
+tools = ["quant-opt", "quant-compile"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -159,9 +159,30 @@ static LogicalResult instanceNorm(Node &n) {
       APFloat(n.attrFloat("epsilon", 1e-5))));
 }
 
-static LogicalResult layerNorm(Node &n) {
-  if (failed(n.onlyOutputs(1)))
+/// The optional Mean and InvStdDev outputs of LayerNormalization, from the
+/// same reductions the op performs (they are training by-products; models
+/// exported for inference rarely use them).
+static LogicalResult layerNormStats(Node &n, Value x, int64_t axis) {
+  if (!n.eltOf(x).isF32())
+    return n.fail("the Mean/InvStdDev outputs are only supported for float "
+                  "inputs");
+  llvm::SmallVector<int64_t> axes;
+  for (int64_t i = axis; i < n.rankOf(x); ++i)
+    axes.push_back(i);
+  Value mean = n.reduce(x, ReduceKind::Mean, axes, /*keepdims=*/true);
+  Value diff = n.binary<SubOp>(x, mean);
+  Value var =
+      n.reduce(n.binary<MulOp>(diff, diff), ReduceKind::Mean, axes, true);
+  Value eps = n.scalar(n.eltOf(x), n.attrFloat("epsilon", 1e-5));
+  Value inv = n.binary<AddOp>(var, eps);
+  if (!inv)
     return failure();
+  n.setResult(1, mean);
+  n.setResult(2, n.unary<RsqrtOp>(inv));
+  return success();
+}
+
+static LogicalResult layerNorm(Node &n) {
   Value x, scale;
   if (failed(n.inputs(x, scale)) || failed(requireFloat(n, x)))
     return failure();
@@ -170,6 +191,8 @@ static LogicalResult layerNorm(Node &n) {
     return failure();
   auto axis = n.axis(n.attrInt("axis", -1), n.rankOf(x));
   if (failed(axis))
+    return failure();
+  if ((n.hasOutput(1) || n.hasOutput(2)) && failed(layerNormStats(n, x, *axis)))
     return failure();
   return n.setResult(LayerNormOp::create(
       n.b, n.loc, x.getType(), x, scale, bias, n.b.getI64IntegerAttr(*axis),

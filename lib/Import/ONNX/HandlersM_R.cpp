@@ -138,8 +138,11 @@ static LogicalResult prelu(Node &n) {
   Value x, slope;
   if (failed(n.inputs(x, slope)) || failed(requireFloat(n, x)))
     return failure();
+  // One op per statement: argument evaluation order would make the op
+  // order compiler-dependent.
+  Value pos = n.unary<ReluOp>(x);
   Value neg = n.binary<MinOp>(x, n.scalar(n.eltOf(x), 0.0));
-  Value r = n.binary<AddOp>(n.unary<ReluOp>(x), n.binary<MulOp>(slope, neg));
+  Value r = n.binary<AddOp>(pos, n.binary<MulOp>(slope, neg));
   if (!r)
     return failure();
   if (n.shapeOf(r) != n.shapeOf(x))

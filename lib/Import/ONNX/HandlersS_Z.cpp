@@ -196,7 +196,8 @@ static LogicalResult softsign(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x)))
     return failure();
-  Value den = n.binary<AddOp>(n.unary<AbsOp>(x), n.scalar(n.eltOf(x), 1.0));
+  Value abs = n.unary<AbsOp>(x);
+  Value den = n.binary<AddOp>(abs, n.scalar(n.eltOf(x), 1.0));
   return n.setResult(n.binary<DivOp>(x, den));
 }
 
