@@ -141,8 +141,8 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   // Importer messages name the file and node themselves; print them plainly.
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
-    llvm::errs() << "quant-compile: " << severityName(diag.getSeverity()) << ": "
-                 << diag.str() << "\n";
+    llvm::errs() << "quant-compile: " << severityName(diag.getSeverity())
+                 << ": " << diag.str() << "\n";
     for (const Diagnostic &note : diag.getNotes())
       llvm::errs() << "quant-compile: note: " << note.str() << "\n";
     return success();
@@ -155,7 +155,8 @@ int main(int argc, char **argv) {
 
   // Opened only now, and kept only once written: errors leave no file.
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(outputFile, &error);
+  std::unique_ptr<llvm::ToolOutputFile> out =
+      openOutputFile(outputFile, &error);
   if (!out) {
     llvm::errs() << "quant-compile: error: " << error << "\n";
     return 1;

@@ -24,16 +24,17 @@ using namespace mlir::qc::onnx_import;
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
-LogicalResult onnx_import::requireFloat(Node &n, Value x, llvm::StringRef what) {
+LogicalResult onnx_import::requireFloat(Node &n, Value x,
+                                        llvm::StringRef what) {
   if (isa<FloatType>(Node::eltOf(x)))
     return success();
   return n.fail(what + " must be a float tensor, got " +
                 debugString(x.getType()));
 }
 
-FailureOr<Window2D> onnx_import::resolveWindow2D(Node &n,
-                                                 llvm::ArrayRef<int64_t> nchw,
-                                                 llvm::ArrayRef<int64_t> kernel) {
+FailureOr<Window2D>
+onnx_import::resolveWindow2D(Node &n, llvm::ArrayRef<int64_t> nchw,
+                             llvm::ArrayRef<int64_t> kernel) {
   Window2D w;
   w.strides = n.attrInts("strides").value_or(llvm::SmallVector<int64_t>{1, 1});
   w.dilations =
@@ -225,9 +226,8 @@ static LogicalResult batchNorm(Node &n) {
   // b' = b * scale + shift), which is what quantization wants to see.
   auto conv = x.getDefiningOp<Conv2DOp>();
   Attribute wAttr;
-  if (conv && n.importer.uses.lookup(n.proto.input(0)) == 1 &&
-      x.use_empty() && n.eltOf(x).isF32() &&
-      n.eltOf(conv.getWeight()).isF32() &&
+  if (conv && n.importer.uses.lookup(n.proto.input(0)) == 1 && x.use_empty() &&
+      n.eltOf(x).isF32() && n.eltOf(conv.getWeight()).isF32() &&
       matchPattern(conv.getWeight(), m_Constant(&wAttr))) {
     auto wType = cast<RankedTensorType>(conv.getWeight().getType());
     auto wv = getFloatValues(cast<ElementsAttr>(wAttr));
@@ -259,10 +259,10 @@ static LogicalResult batchNorm(Node &n) {
                                                  n.b.getF32Type()),
                            toBytes(nb), threshold,
                            n.proto.input(2) + "_folded_bias"));
-      Value folded = Conv2DOp::create(
-          n.b, conv.getLoc(), conv.getType(), conv.getInput(), w, bias,
-          conv.getStrides(), conv.getPads(), conv.getDilations(),
-          conv.getGroups());
+      Value folded =
+          Conv2DOp::create(n.b, conv.getLoc(), conv.getType(), conv.getInput(),
+                           w, bias, conv.getStrides(), conv.getPads(),
+                           conv.getDilations(), conv.getGroups());
       n.importer.values.erase(n.proto.input(0));
       conv.erase();
       return n.setResult(folded);
@@ -388,9 +388,9 @@ static LogicalResult constant(Node &n) {
     llvm::SmallVector<int64_t> shape;
     if (name == "value_floats")
       shape.push_back(v.size());
-    n.setConstResult(0, DenseElementsAttr::get(
-                            RankedTensorType::get(shape, b.getF32Type()),
-                            llvm::ArrayRef<float>(v)));
+    n.setConstResult(
+        0, DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+                                  llvm::ArrayRef<float>(v)));
     return success();
   }
   if (name == "value_int" || name == "value_ints") {
@@ -400,9 +400,9 @@ static LogicalResult constant(Node &n) {
     llvm::SmallVector<int64_t> shape;
     if (name == "value_ints")
       shape.push_back(v.size());
-    n.setConstResult(0, DenseElementsAttr::get(
-                            RankedTensorType::get(shape, b.getI64Type()),
-                            llvm::ArrayRef<int64_t>(v)));
+    n.setConstResult(
+        0, DenseElementsAttr::get(RankedTensorType::get(shape, b.getI64Type()),
+                                  llvm::ArrayRef<int64_t>(v)));
     return success();
   }
   return n.fail("unsupported attribute '" + name + "'");
@@ -461,7 +461,8 @@ static LogicalResult conv(Node &n) {
   if (is1D) {
     // Lift the 1-D attributes to 2-D with a neutral height dimension.
     auto lift = [&](llvm::StringRef name, int64_t def, size_t count) {
-      auto v = n.attrInts(name).value_or(llvm::SmallVector<int64_t>(count, def));
+      auto v =
+          n.attrInts(name).value_or(llvm::SmallVector<int64_t>(count, def));
       return v;
     };
     auto s = lift("strides", 1, 1), d = lift("dilations", 1, 1),
@@ -478,8 +479,8 @@ static LogicalResult conv(Node &n) {
       int64_t in = n.shapeOf(x)[3];
       if (ShapedType::isDynamic(in))
         return n.fail("auto_pad needs a static input size");
-      auto [bgn, end] = samePadding(in, ws[3], s[0], d[0],
-                                    autoPad == "SAME_UPPER");
+      auto [bgn, end] =
+          samePadding(in, ws[3], s[0], d[0], autoPad == "SAME_UPPER");
       win.pads = {0, bgn, 0, end};
     } else if (autoPad != "NOTSET") {
       return n.fail("unsupported auto_pad '" + autoPad + "'");
@@ -492,14 +493,14 @@ static LogicalResult conv(Node &n) {
   }
   int64_t groups = n.attrInt("group", 1);
   std::string why;
-  auto shape = Conv2DOp::inferResultShape(n.shapeOf(x), ws, win.strides,
-                                          win.pads, win.dilations, groups, &why);
+  auto shape = Conv2DOp::inferResultShape(
+      n.shapeOf(x), ws, win.strides, win.pads, win.dilations, groups, &why);
   if (failed(shape))
     return n.fail(why);
   Type elt = getExpressedType(n.eltOf(x));
-  Value y = Conv2DOp::create(n.b, n.loc, RankedTensorType::get(*shape, elt), x,
-                             w, bias, win.strides, win.pads, win.dilations,
-                             groups);
+  Value y =
+      Conv2DOp::create(n.b, n.loc, RankedTensorType::get(*shape, elt), x, w,
+                       bias, win.strides, win.pads, win.dilations, groups);
   if (is1D)
     y = n.reshape(y, {(*shape)[0], (*shape)[1], (*shape)[3]});
   if (!y)
@@ -518,9 +519,11 @@ static LogicalResult convTranspose(Node &n) {
     return n.fail("only 2-D transposed convolutions are supported");
   auto xs = n.shapeOf(x), ws = n.shapeOf(w);
   int64_t groups = n.attrInt("group", 1);
-  auto strides = n.attrInts("strides").value_or(llvm::SmallVector<int64_t>{1, 1});
+  auto strides =
+      n.attrInts("strides").value_or(llvm::SmallVector<int64_t>{1, 1});
   auto dil = n.attrInts("dilations").value_or(llvm::SmallVector<int64_t>{1, 1});
-  auto pads = n.attrInts("pads").value_or(llvm::SmallVector<int64_t>{0, 0, 0, 0});
+  auto pads =
+      n.attrInts("pads").value_or(llvm::SmallVector<int64_t>{0, 0, 0, 0});
   auto outPad =
       n.attrInts("output_padding").value_or(llvm::SmallVector<int64_t>{0, 0});
   if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4 ||
@@ -559,9 +562,9 @@ static LogicalResult convTranspose(Node &n) {
       pads[i + 2] = total - pads[i];
     }
   }
-  llvm::SmallVector<int64_t> shape{
-      xs[0], ShapedType::isDynamic(ws[1]) ? ShapedType::kDynamic
-                                          : ws[1] * groups};
+  llvm::SmallVector<int64_t> shape{xs[0], ShapedType::isDynamic(ws[1])
+                                              ? ShapedType::kDynamic
+                                              : ws[1] * groups};
   for (int i = 0; i < 2; ++i) {
     if (ShapedType::isDynamic(xs[2 + i])) {
       shape.push_back(ShapedType::kDynamic);
@@ -614,8 +617,7 @@ static ElementsAttr toSignless(ElementsAttr attr) {
   auto res = cast<DenseResourceElementsAttr>(attr);
   AsmResourceBlob *blob = res.getRawHandle().getBlob();
   return makeElementsAttr(signless, blob ? blob->getData() : ArrayRef<char>(),
-                          /*resourceThreshold=*/0,
-                          res.getRawHandle().getKey());
+                          /*resourceThreshold=*/0, res.getRawHandle().getKey());
 }
 
 static LogicalResult dequantize(Node &n) {
@@ -625,8 +627,8 @@ static LogicalResult dequantize(Node &n) {
   Value x = cx ? Value() : n.input(0);
   if (!cx && !x)
     return failure();
-  Type xElt = cx ? cast<ShapedType>(cx->getType()).getElementType()
-                 : n.eltOf(x);
+  Type xElt =
+      cx ? cast<ShapedType>(cx->getType()).getElementType() : n.eltOf(x);
   llvm::SmallVector<int64_t> shape(
       cx ? cast<ShapedType>(cx->getType()).getShape() : n.shapeOf(x));
   Type storage = xElt;

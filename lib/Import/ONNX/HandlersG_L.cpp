@@ -38,9 +38,9 @@ static LogicalResult gelu(Node &n) {
   std::string approx = n.attrString("approximate", "none");
   if (approx != "none" && approx != "tanh")
     return n.fail("unsupported approximate '" + approx + "'");
-  return n.setResult(GeluOp::create(
-      n.b, n.loc, x.getType(), x,
-      approx == "tanh" ? GeluApprox::Tanh : GeluApprox::None));
+  return n.setResult(
+      GeluOp::create(n.b, n.loc, x.getType(), x,
+                     approx == "tanh" ? GeluApprox::Tanh : GeluApprox::None));
 }
 
 /// Y = alpha * A' * B' + beta * C. A transposed B with a constant B is a
@@ -131,9 +131,9 @@ static LogicalResult hardSigmoid(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x)))
     return failure();
-  return n.setResult(HardSigmoidOp::create(
-      n.b, n.loc, x.getType(), x, APFloat(n.attrFloat("alpha", 0.2)),
-      APFloat(n.attrFloat("beta", 0.5))));
+  return n.setResult(HardSigmoidOp::create(n.b, n.loc, x.getType(), x,
+                                           APFloat(n.attrFloat("alpha", 0.2)),
+                                           APFloat(n.attrFloat("beta", 0.5))));
 }
 
 static LogicalResult identity(Node &n) {
@@ -154,9 +154,9 @@ static LogicalResult instanceNorm(Node &n) {
     return failure();
   if (n.rankOf(x) < 3)
     return n.fail("input must have rank >= 3");
-  return n.setResult(InstanceNormOp::create(
-      n.b, n.loc, x.getType(), x, scale, bias,
-      APFloat(n.attrFloat("epsilon", 1e-5))));
+  return n.setResult(
+      InstanceNormOp::create(n.b, n.loc, x.getType(), x, scale, bias,
+                             APFloat(n.attrFloat("epsilon", 1e-5))));
 }
 
 /// The optional Mean and InvStdDev outputs of LayerNormalization, from the

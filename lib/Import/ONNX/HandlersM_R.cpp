@@ -118,9 +118,9 @@ static LogicalResult pad(Node &n) {
   auto shape = PadOp::inferResultShape(n.shapeOf(x), pads, mode, &why);
   if (failed(shape))
     return n.fail(why);
-  return n.setResult(n.b.createOrFold<PadOp>(
-      n.loc, RankedTensorType::get(*shape, n.eltOf(x)), x, pads, mode,
-      APFloat(value)));
+  return n.setResult(
+      n.b.createOrFold<PadOp>(n.loc, RankedTensorType::get(*shape, n.eltOf(x)),
+                              x, pads, mode, APFloat(value)));
 }
 
 static LogicalResult powOp(Node &n) {
@@ -274,8 +274,8 @@ static std::optional<NearestMode> nearestMode(llvm::StringRef s) {
 
 /// Resize / Upsample. Opset 10 and Upsample have neither coordinate modes
 /// nor nearest modes: they behave as asymmetric with floor.
-LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx, unsigned sizesIdx,
-                         bool legacy) {
+LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx,
+                                      unsigned sizesIdx, bool legacy) {
   Value x = n.input(0);
   if (!x)
     return failure();
@@ -296,7 +296,8 @@ LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx, unsigned size
   CoordinateMode coord = CoordinateMode::Asymmetric;
   NearestMode nearest = NearestMode::Floor;
   if (!legacy) {
-    std::string c = n.attrString("coordinate_transformation_mode", "half_pixel");
+    std::string c =
+        n.attrString("coordinate_transformation_mode", "half_pixel");
     auto cm = coordinateMode(c);
     if (!cm)
       return n.fail("unsupported coordinate_transformation_mode '" + c + "'");
@@ -362,7 +363,8 @@ LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx, unsigned size
       double scale = policy == "not_larger" ? INFINITY : 0.0;
       for (auto [i, a] : llvm::enumerate(axes)) {
         double s = static_cast<double>((*sizes)[i]) / in[a];
-        scale = policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
+        scale =
+            policy == "not_larger" ? std::min(scale, s) : std::max(scale, s);
       }
       for (int64_t a : axes)
         outShape[a] = static_cast<int64_t>(std::nearbyint(scale * in[a]));
@@ -428,12 +430,16 @@ void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
   struct {
     const char *name;
     ReduceKind kind;
-  } reductions[] = {
-      {"ReduceL1", ReduceKind::L1},         {"ReduceL2", ReduceKind::L2},
-      {"ReduceLogSum", ReduceKind::LogSum}, {"ReduceLogSumExp", ReduceKind::LogSumExp},
-      {"ReduceMax", ReduceKind::Max},       {"ReduceMean", ReduceKind::Mean},
-      {"ReduceMin", ReduceKind::Min},       {"ReduceProd", ReduceKind::Prod},
-      {"ReduceSum", ReduceKind::Sum},       {"ReduceSumSquare", ReduceKind::SumSquare}};
+  } reductions[] = {{"ReduceL1", ReduceKind::L1},
+                    {"ReduceL2", ReduceKind::L2},
+                    {"ReduceLogSum", ReduceKind::LogSum},
+                    {"ReduceLogSumExp", ReduceKind::LogSumExp},
+                    {"ReduceMax", ReduceKind::Max},
+                    {"ReduceMean", ReduceKind::Mean},
+                    {"ReduceMin", ReduceKind::Min},
+                    {"ReduceProd", ReduceKind::Prod},
+                    {"ReduceSum", ReduceKind::Sum},
+                    {"ReduceSumSquare", ReduceKind::SumSquare}};
   for (auto [name, kind] : reductions) {
     ReduceKind k = kind;
     // ReduceSum took its axes as an input from opset 13, the others from 18.

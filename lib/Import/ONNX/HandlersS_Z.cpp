@@ -40,8 +40,10 @@ static LogicalResult shape(Node &n) {
   else if (auto c = n.constInput(0))
     dims.assign(cast<ShapedType>(c->getType()).getShape().begin(),
                 cast<ShapedType>(c->getType()).getShape().end());
-  else
-    return n.input(0), failure();
+  else {
+    (void)n.input(0); // diagnoses the undefined name
+    return failure();
+  }
   int64_t rank = dims.size();
   auto clampIdx = [&](int64_t i) {
     if (i < 0)
@@ -71,8 +73,8 @@ static LogicalResult size(Node &n) {
   if (!n.typeOf(x).hasStaticShape())
     return n.fail("the input shape is dynamic; Size must fold at import");
   auto type = RankedTensorType::get({}, n.b.getI64Type());
-  n.setConstResult(
-      0, DenseElementsAttr::get(type, n.typeOf(x).getNumElements()));
+  n.setConstResult(0,
+                   DenseElementsAttr::get(type, n.typeOf(x).getNumElements()));
   return success();
 }
 
@@ -261,8 +263,7 @@ static LogicalResult split(Node &n) {
   for (auto &s : *shapes)
     types.push_back(RankedTensorType::get(s, n.eltOf(x)));
   llvm::SmallVector<Value> outs;
-  n.b.createOrFold<SplitOp>(outs, n.loc, types, x,
-                            n.b.getI64IntegerAttr(*axis),
+  n.b.createOrFold<SplitOp>(outs, n.loc, types, x, n.b.getI64IntegerAttr(*axis),
                             n.b.getDenseI64ArrayAttr(sizes));
   for (auto [i, v] : llvm::enumerate(outs))
     n.setResult(i, v);
@@ -353,8 +354,8 @@ static LogicalResult thresholdedRelu(Node &n) {
                                    /*boolResult=*/true);
   if (!cond)
     return failure();
-  return n.setResult(WhereOp::create(n.b, n.loc, x.getType(), cond, x,
-                                     n.scalar(elt, 0.0)));
+  return n.setResult(
+      WhereOp::create(n.b, n.loc, x.getType(), cond, x, n.scalar(elt, 0.0)));
 }
 
 static LogicalResult tile(Node &n) {
@@ -366,9 +367,9 @@ static LogicalResult tile(Node &n) {
   auto shape = TileOp::inferResultShape(n.shapeOf(x), *repeats, &why);
   if (failed(shape))
     return n.fail(why);
-  return n.setResult(n.b.createOrFold<TileOp>(
-      n.loc, RankedTensorType::get(*shape, n.eltOf(x)), x,
-      n.b.getDenseI64ArrayAttr(*repeats)));
+  return n.setResult(
+      n.b.createOrFold<TileOp>(n.loc, RankedTensorType::get(*shape, n.eltOf(x)),
+                               x, n.b.getDenseI64ArrayAttr(*repeats)));
 }
 
 static LogicalResult transpose(Node &n) {

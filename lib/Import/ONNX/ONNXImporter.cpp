@@ -37,7 +37,8 @@ void HandlerRegistry::onOp(llvm::StringRef opType, int64_t since,
                            Handler handler) {
   auto &list = table[opType];
   list.emplace_back(since, std::move(handler));
-  llvm::sort(list, [](const auto &a, const auto &b) { return a.first < b.first; });
+  llvm::sort(list,
+             [](const auto &a, const auto &b) { return a.first < b.first; });
 }
 
 const Handler *HandlerRegistry::lookup(llvm::StringRef opType,
@@ -88,8 +89,8 @@ std::pair<int64_t, int64_t> onnx_import::samePadding(int64_t in, int64_t kernel,
                                                      int64_t dilation,
                                                      bool upper) {
   int64_t out = (in + stride - 1) / stride;
-  int64_t total =
-      std::max<int64_t>(0, (out - 1) * stride + (kernel - 1) * dilation + 1 - in);
+  int64_t total = std::max<int64_t>(0, (out - 1) * stride +
+                                           (kernel - 1) * dilation + 1 - in);
   int64_t small = total / 2;
   return upper ? std::make_pair(small, total - small)
                : std::make_pair(total - small, small);
@@ -98,7 +99,6 @@ std::pair<int64_t, int64_t> onnx_import::samePadding(int64_t in, int64_t kernel,
 //===----------------------------------------------------------------------===//
 // GraphImporter
 //===----------------------------------------------------------------------===//
-
 
 LogicalResult GraphImporter::loadModel() {
   auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -168,9 +168,9 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info) {
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto,
                                         unsigned index) {
   std::string name = !proto.name().empty() ? proto.name()
-                     : proto.output_size() ? proto.output(0)
-                                           : proto.op_type() + "_" +
-                                                 std::to_string(index);
+                     : proto.output_size()
+                         ? proto.output(0)
+                         : proto.op_type() + "_" + std::to_string(index);
   Location loc = NameLoc::get(StringAttr::get(ctx, name), fileLoc);
   Node node(*this, proto, opset, loc);
   if (!proto.domain().empty() && proto.domain() != "ai.onnx")
@@ -222,20 +222,18 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 
   for (const auto &init : graph.initializer()) {
     std::string why;
-    auto attr = convertTensorProto(ctx, init, baseDir,
-                                   options.resourceThreshold, why);
-    if (failed(attr))
-      {
+    auto attr =
+        convertTensorProto(ctx, init, baseDir, options.resourceThreshold, why);
+    if (failed(attr)) {
       (void)error("initializer '" + init.name() + "': " + why);
       return nullptr;
     }
     constants[init.name()] = *attr;
   }
-  if (graph.sparse_initializer_size())
-    {
-      (void)error("sparse initializers are not supported");
-      return nullptr;
-    }
+  if (graph.sparse_initializer_size()) {
+    (void)error("sparse initializers are not supported");
+    return nullptr;
+  }
 
   // Graph inputs that name an initializer are defaults for constants (IR < 4
   // lists every initializer as an input too): they stay constants.
@@ -253,10 +251,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (const auto &entry : options.inputShapes)
     if (llvm::none_of(args, [&](const onnx::ValueInfoProto *a) {
           return a->name() == entry.first();
-        }))
-      {
+        })) {
       (void)error("--input-shape names '" + entry.first() +
-                   "', which is not a graph input");
+                  "', which is not a graph input");
       return nullptr;
     }
 
@@ -286,24 +283,21 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     Value v = values.lookup(out.name());
     if (!v) {
       auto c = constants.find(out.name());
-      if (c == constants.end())
-        {
-      (void)error("graph output '" + out.name() +
-                     "' is not produced by any node");
-      return nullptr;
-    }
+      if (c == constants.end()) {
+        (void)error("graph output '" + out.name() +
+                    "' is not produced by any node");
+        return nullptr;
+      }
       if (cast<ShapedType>(c->second.getType())
               .getElementType()
-              .isUnsignedInteger())
-        {
-      (void)error("graph output '" + out.name() +
-                     "' is an unsigned constant, which qc cannot hold");
-      return nullptr;
-    }
-      v = ConstantOp::create(builder,
-                             NameLoc::get(builder.getStringAttr(out.name()),
-                                          fileLoc),
-                             c->second);
+              .isUnsignedInteger()) {
+        (void)error("graph output '" + out.name() +
+                    "' is an unsigned constant, which qc cannot hold");
+        return nullptr;
+      }
+      v = ConstantOp::create(
+          builder, NameLoc::get(builder.getStringAttr(out.name()), fileLoc),
+          c->second);
     }
     results.push_back(v);
   }
@@ -329,8 +323,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 // Node
 //===----------------------------------------------------------------------===//
 
-Node::Node(GraphImporter &importer, const onnx::NodeProto &proto,
-           int64_t opset, Location loc)
+Node::Node(GraphImporter &importer, const onnx::NodeProto &proto, int64_t opset,
+           Location loc)
     : b(importer.builder), proto(proto), opset(opset), loc(loc),
       importer(importer) {}
 
@@ -394,6 +388,10 @@ FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
   if (!hasInput(i))
     return fail("missing input '" + what + "'");
   std::optional<ElementsAttr> c = constInput(i);
+  if (!c && !importer.values.count(proto.input(i))) {
+    (void)input(i); // not defined at all: say that instead
+    return failure();
+  }
   if (!c)
     return fail("input '" + what +
                 "' must be a constant (or fold to one at import); it is "
@@ -409,6 +407,10 @@ FailureOr<llvm::SmallVector<double>> Node::constFloats(unsigned i,
   if (!hasInput(i))
     return fail("missing input '" + what + "'");
   std::optional<ElementsAttr> c = constInput(i);
+  if (!c && !importer.values.count(proto.input(i))) {
+    (void)input(i); // not defined at all: say that instead
+    return failure();
+  }
   if (!c)
     return fail("input '" + what +
                 "' must be a constant (or fold to one at import); it is "
@@ -460,8 +462,7 @@ Node::attrFloats(llvm::StringRef name) const {
 void Node::setResult(unsigned i, Value v) {
   if (!hasOutput(i))
     return;
-  // A folded result stays a lazy constant as well, so that later handlers
-  // can read it without materializing anything.
+  // Results that folded are qc.constant ops; constInput() reads them back.
   importer.values[proto.output(i)] = v;
 }
 
@@ -536,8 +537,8 @@ Value Node::reshape(Value x, llvm::ArrayRef<int64_t> shape, bool allowZero) {
                "shapes (--input-shape)");
     return nullptr;
   }
-  return b.createOrFold<ReshapeOp>(
-      loc, RankedTensorType::get(*out, eltOf(x)), x);
+  return b.createOrFold<ReshapeOp>(loc, RankedTensorType::get(*out, eltOf(x)),
+                                   x);
 }
 
 Value Node::transpose(Value x, llvm::ArrayRef<int64_t> perm) {
@@ -549,9 +550,8 @@ Value Node::transpose(Value x, llvm::ArrayRef<int64_t> perm) {
     (void)fail("invalid permutation: " + why);
     return nullptr;
   }
-  return b.createOrFold<TransposeOp>(
-      loc, RankedTensorType::get(*out, eltOf(x)), x,
-      b.getDenseI64ArrayAttr(perm));
+  return b.createOrFold<TransposeOp>(loc, RankedTensorType::get(*out, eltOf(x)),
+                                     x, b.getDenseI64ArrayAttr(perm));
 }
 
 Value Node::slice(Value x, llvm::ArrayRef<int64_t> offsets,
@@ -579,8 +579,7 @@ Value Node::castElements(Value x, Type elt) {
     (void)fail("cannot cast quantized data (" + debugString(eltOf(x)) + ")");
     return nullptr;
   }
-  return b.createOrFold<CastOp>(loc, RankedTensorType::get(shapeOf(x), elt),
-                                x);
+  return b.createOrFold<CastOp>(loc, RankedTensorType::get(shapeOf(x), elt), x);
 }
 
 Value Node::matmul(Value a, Value c) {
@@ -598,8 +597,8 @@ Value Node::matmul(Value a, Value c) {
     lb.push_back(1);
   int64_t k1 = la.back(), k2 = lb[lb.size() - 2];
   if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2) {
-    (void)fail("matmul inner dimensions differ: " + shapeToString(sa) +
-               " x " + shapeToString(sb));
+    (void)fail("matmul inner dimensions differ: " + shapeToString(sa) + " x " +
+               shapeToString(sb));
     return nullptr;
   }
   std::string why;
@@ -630,19 +629,19 @@ Value Node::reduce(Value x, ReduceKind kind, llvm::ArrayRef<int64_t> axes,
     (void)fail("invalid reduction: " + why);
     return nullptr;
   }
-  return b.createOrFold<ReduceOp>(
-      loc, RankedTensorType::get(*out, eltOf(x)), x,
-      ReduceKindAttr::get(ctx(), kind), b.getDenseI64ArrayAttr(axes),
-      b.getBoolAttr(keepdims));
+  return b.createOrFold<ReduceOp>(loc, RankedTensorType::get(*out, eltOf(x)), x,
+                                  ReduceKindAttr::get(ctx(), kind),
+                                  b.getDenseI64ArrayAttr(axes),
+                                  b.getBoolAttr(keepdims));
 }
 
 //===----------------------------------------------------------------------===//
 // Entry point
 //===----------------------------------------------------------------------===//
 
-OwningOpRef<ModuleOp> mlir::qc::importONNXModel(MLIRContext *ctx,
-                                                llvm::StringRef path,
-                                                const ONNXImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::qc::importONNXModel(MLIRContext *ctx, llvm::StringRef path,
+                          const ONNXImportOptions &options) {
   GraphImporter importer(ctx, path, options);
   return importer.run();
 }

@@ -1,4 +1,5 @@
-//===- ONNXImporterImpl.h - internals shared by the ONNX handlers -*- C++ -*-===//
+//===- ONNXImporterImpl.h - internals shared by the ONNX handlers -*- C++
+//-*-===//
 //
 // Part of quantc. The graph importer hands each ONNX node to a handler as a
 // `Node`: a view of the NodeProto with typed accessors for inputs and
@@ -219,7 +220,8 @@ public:
   Value matmul(Value a, Value c);
   Value reduce(Value x, ReduceKind kind, llvm::ArrayRef<int64_t> axes,
                bool keepdims);
-  template <typename OpTy> Value binary(Value l, Value r, bool boolResult = false);
+  template <typename OpTy>
+  Value binary(Value l, Value r, bool boolResult = false);
   template <typename OpTy> Value unary(Value x) {
     return b.createOrFold<OpTy>(loc, x.getType(), x);
   }
@@ -291,7 +293,6 @@ private:
 
   int64_t opset = 0;
 };
-
 
 //===----------------------------------------------------------------------===//
 // Small shared helpers

@@ -63,9 +63,8 @@ Type onnx_import::elementTypeFor(MLIRContext *ctx, int32_t t) {
 
 std::string onnx_import::onnxTypeName(int32_t t) {
   if (TensorProto::DataType_IsValid(t))
-    return llvm::StringRef(
-               TensorProto::DataType_Name(
-                   static_cast<TensorProto::DataType>(t)))
+    return llvm::StringRef(TensorProto::DataType_Name(
+                               static_cast<TensorProto::DataType>(t)))
         .lower();
   return "data type " + std::to_string(t);
 }
@@ -102,9 +101,10 @@ static std::vector<char> packField(const google::protobuf::RepeatedField<T> &f,
 }
 
 /// Reads an external-data payload, checking the location and the bounds.
-static FailureOr<std::vector<char>>
-readExternal(const TensorProto &t, llvm::StringRef baseDir, size_t expected,
-             std::string &error) {
+static FailureOr<std::vector<char>> readExternal(const TensorProto &t,
+                                                 llvm::StringRef baseDir,
+                                                 size_t expected,
+                                                 std::string &error) {
   std::string location;
   std::optional<uint64_t> offset, length;
   for (const auto &kv : t.external_data()) {
@@ -137,8 +137,8 @@ readExternal(const TensorProto &t, llvm::StringRef baseDir, size_t expected,
   llvm::sys::path::append(path, location);
   uint64_t fileSize = 0;
   if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize)) {
-    error = "cannot read external data file '" + std::string(path) +
-            "' of '" + t.name() + "': " + ec.message();
+    error = "cannot read external data file '" + std::string(path) + "' of '" +
+            t.name() + "': " + ec.message();
     return failure();
   }
   uint64_t off = offset.value_or(0);
@@ -158,8 +158,8 @@ readExternal(const TensorProto &t, llvm::StringRef baseDir, size_t expected,
   auto buf = llvm::MemoryBuffer::getFileSlice(path, len, off,
                                               /*IsVolatile=*/false);
   if (!buf) {
-    error = "cannot read external data file '" + std::string(path) + "': " +
-            buf.getError().message();
+    error = "cannot read external data file '" + std::string(path) +
+            "': " + buf.getError().message();
     return failure();
   }
   llvm::StringRef data = (*buf)->getBuffer();
@@ -406,8 +406,8 @@ FailureOr<Tensor> mlir::qc::readONNXTensorFile(llvm::StringRef path,
     return failure();
   }
   int64_t n = ShapedType::getNumElements(st->first);
-  auto bytes = tensorBytes(t, st->second, n,
-                           llvm::sys::path::parent_path(path), error);
+  auto bytes =
+      tensorBytes(t, st->second, n, llvm::sys::path::parent_path(path), error);
   if (failed(bytes))
     return failure();
   return Tensor::fromBytes(*dtype, st->first, bytes->data());
