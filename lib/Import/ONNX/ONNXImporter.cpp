@@ -181,8 +181,12 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto,
   const Handler *handler = registry.lookup(proto.op_type(), opset);
   if (!handler)
     return node.fail("unsupported opset for this op");
-  if (failed((*handler)(node)))
+  if (failed((*handler)(node))) {
+    // Every failure should have said why; make sure one message appears.
+    if (!node.diagnosed)
+      return node.fail("cannot be imported");
     return failure();
+  }
   // Every declared output must have been produced.
   for (int i = 0; i < proto.output_size(); ++i) {
     const std::string &out = proto.output(i);
@@ -230,6 +234,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     }
     constants[init.name()] = *attr;
   }
+  // The attributes own copies of the payloads: drop the protobuf's.
+  model.mutable_graph()->clear_initializer();
   if (graph.sparse_initializer_size()) {
     (void)error("sparse initializers are not supported");
     return nullptr;
@@ -329,6 +335,7 @@ Node::Node(GraphImporter &importer, const onnx::NodeProto &proto, int64_t opset,
       importer(importer) {}
 
 LogicalResult Node::fail(const llvm::Twine &msg) {
+  diagnosed = true;
   std::string name = cast<NameLoc>(loc).getName().str();
   emitError(loc) << importer.path << ": node '" << name << "' ("
                  << proto.op_type() << ", opset " << opset
@@ -460,7 +467,7 @@ Node::attrFloats(llvm::StringRef name) const {
 }
 
 void Node::setResult(unsigned i, Value v) {
-  if (!hasOutput(i))
+  if (!v || !hasOutput(i))
     return;
   // Results that folded are qc.constant ops; constInput() reads them back.
   importer.values[proto.output(i)] = v;

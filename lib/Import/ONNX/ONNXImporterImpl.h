@@ -178,9 +178,10 @@ public:
   }
   /// Binds output `i` to `v`.
   void setResult(unsigned i, Value v);
+  /// Binds output 0; fails when `v` is null (a builder already diagnosed).
   LogicalResult setResult(Value v) {
     setResult(0, v);
-    return success();
+    return success(v != nullptr);
   }
   /// Binds output `i` to a constant that stays lazy (it is materialized only
   /// where a handler needs it as a value).
@@ -227,6 +228,8 @@ public:
   }
 
   GraphImporter &importer;
+  /// Set once fail() has reported something for this node.
+  bool diagnosed = false;
 };
 
 /// Broadcast result shape of a binary op, with a diagnostic on mismatch.
