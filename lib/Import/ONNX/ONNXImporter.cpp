@@ -54,17 +54,22 @@ const Handler *HandlerRegistry::lookup(llvm::StringRef opType,
 }
 
 std::vector<std::string> HandlerRegistry::describe() const {
+  // By op type, then by opset range (a plain string sort would put
+  // "Split 13" before "Split 2-12").
+  std::vector<llvm::StringRef> names;
+  for (const auto &entry : table)
+    names.push_back(entry.first());
+  llvm::sort(names);
   std::vector<std::string> out;
-  for (const auto &entry : table) {
-    const auto &list = entry.second;
+  for (llvm::StringRef name : names) {
+    const auto &list = table.find(name)->second;
     for (size_t i = 0; i < list.size(); ++i) {
-      std::string s = entry.first().str() + " " + std::to_string(list[i].first);
+      std::string s = name.str() + " " + std::to_string(list[i].first);
       if (i + 1 < list.size())
         s += "-" + std::to_string(list[i + 1].first - 1);
       out.push_back(std::move(s));
     }
   }
-  llvm::sort(out);
   return out;
 }
 
