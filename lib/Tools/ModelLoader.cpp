@@ -10,9 +10,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/Path.h"
 
-#ifdef QC_HAVE_ONNX_IMPORTER
 #include "qc/Import/ONNX/ONNXImporter.h"
-#endif
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -49,16 +47,10 @@ qc::loadModel(MLIRContext *ctx, StringRef path,
               const llvm::StringMap<SmallVector<int64_t>> &inputShapes) {
   StringRef ext = llvm::sys::path::extension(path);
   if (ext == ".onnx") {
-#ifdef QC_HAVE_ONNX_IMPORTER
     ONNXImportOptions options;
     for (const auto &entry : inputShapes)
       options.inputShapes[entry.getKey()] = entry.getValue();
     return importONNXModel(ctx, path, options);
-#else
-    emitError(UnknownLoc::get(ctx))
-        << path << ": this build has no ONNX importer";
-    return nullptr;
-#endif
   }
   if (!inputShapes.empty()) {
     emitError(UnknownLoc::get(ctx))
