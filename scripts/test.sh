@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets everything up, builds quantc and runs every test: the lit suite and
-# the GoogleTest unit tests. Exits non-zero when any test fails.
+# Sets everything up, builds quantc and runs every test: the lit suite, the
+# GoogleTest unit tests and ONNX's backend node tests through the importer and
+# the reference executor. Exits non-zero when any test fails.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +21,14 @@ echo "== lit =="
 echo "== unit tests =="
 (cd "$build" && ctest --output-on-failure --output-junit "$results/unit.xml") || status=1
 
-# One closing line over both suites.
-python3 "$root/scripts/summarize-tests.py" "$results/lit.xml" "$results/unit.xml" || status=1
+echo "== ONNX backend node tests (importer + reference executor) =="
+"$build/bin/quant-onnx-conformance" \
+  --expected-failures "$root/test/conformance/onnx-node-expected-failures.txt" \
+  --min-pass 300 --junit "$results/onnx-node.xml" > "$results/onnx-node.log" || status=1
+grep -E "^(FAIL|onnx-conformance)" "$results/onnx-node.log" || true
+echo "(skips and their reasons: $results/onnx-node.log)"
+
+# One closing line over every suite.
+python3 "$root/scripts/summarize-tests.py" "$results/lit.xml" "$results/unit.xml" \
+  "$results/onnx-node.xml" || status=1
 exit $status

@@ -28,8 +28,8 @@ LogicalResult onnx_import::requireFloat(Node &n, Value x,
                                         llvm::StringRef what) {
   if (isa<FloatType>(Node::eltOf(x)))
     return success();
-  return n.fail(what + " must be a float tensor, got " +
-                debugString(x.getType()));
+  return n.fail("unsupported " + what + " of type " +
+                debugString(x.getType()) + ": a float tensor is required");
 }
 
 FailureOr<Window2D>
@@ -173,7 +173,7 @@ LogicalResult onnx_import::pool2D(Node &n, PoolKind kind) {
   if (!x)
     return failure();
   if (n.rankOf(x) != 4)
-    return n.fail("only 2-D pooling (rank-4 input) is supported");
+    return n.fail("unsupported pooling rank: only 2-D pooling (rank-4 input) is handled");
   if (n.attrInt("storage_order", 0) != 0)
     return n.fail("unsupported storage_order 1");
   auto kernel = n.attrInts("kernel_shape");
@@ -516,7 +516,7 @@ static LogicalResult convTranspose(Node &n) {
   if (n.hasInput(2) && !bias)
     return failure();
   if (n.rankOf(x) != 4 || n.rankOf(w) != 4)
-    return n.fail("only 2-D transposed convolutions are supported");
+    return n.fail("unsupported rank: only 2-D transposed convolutions are handled");
   auto xs = n.shapeOf(x), ws = n.shapeOf(w);
   int64_t groups = n.attrInt("group", 1);
   auto strides =

@@ -139,14 +139,16 @@ LogicalResult GraphImporter::loadModel() {
 FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info) {
   const std::string &name = info.name();
   if (!info.type().has_tensor_type())
-    return error("graph input '" + name + "' is not a tensor");
+    return error("graph input '" + name +
+                 "' is not a tensor: sequence, map and optional inputs are "
+                 "unsupported");
   const auto &tt = info.type().tensor_type();
   Type elt = elementTypeFor(ctx, tt.elem_type());
   if (!elt)
     return error("graph input '" + name + "' has unsupported element type " +
                  onnxTypeName(tt.elem_type()));
   if (elt.isUnsignedInteger())
-    return error("graph input '" + name + "' has element type " +
+    return error("graph input '" + name + "' has unsupported element type " +
                  onnxTypeName(tt.elem_type()) +
                  ": qc holds unsigned integers only as quantized data "
                  "(QuantizeLinear/DequantizeLinear)");
@@ -365,7 +367,7 @@ Value Node::input(unsigned i) {
   }
   Type elt = cast<ShapedType>(c->second.getType()).getElementType();
   if (elt.isUnsignedInteger()) {
-    (void)fail("input '" + name + "' is an " + debugString(elt) +
+    (void)fail("input '" + name + "' is an unsupported " + debugString(elt) +
                " tensor; qc holds unsigned integers only as quantized data "
                "(QuantizeLinear/DequantizeLinear)");
     return nullptr;
@@ -406,8 +408,8 @@ FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
   }
   if (!c)
     return fail("input '" + what +
-                "' must be a constant (or fold to one at import); it is "
-                "computed at run time");
+                "' is computed at run time: unsupported, it must be a "
+                "constant (or fold to one at import)");
   auto v = getIntValues(*c);
   if (!v)
     return fail("cannot read the constant input '" + what + "'");
@@ -425,8 +427,8 @@ FailureOr<llvm::SmallVector<double>> Node::constFloats(unsigned i,
   }
   if (!c)
     return fail("input '" + what +
-                "' must be a constant (or fold to one at import); it is "
-                "computed at run time");
+                "' is computed at run time: unsupported, it must be a "
+                "constant (or fold to one at import)");
   auto v = getFloatValues(*c);
   if (!v)
     return fail("cannot read the constant input '" + what + "'");
