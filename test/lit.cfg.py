@@ -26,3 +26,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 tools = ["quant-opt", "quant-compile", "quant-run", "quant-onnx-conformance"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Data sets from Debian packages, required by the tests that use them.
+if os.path.isdir("/usr/share/datasets/fashion-mnist"):
+    config.available_features.add("fashion-mnist")

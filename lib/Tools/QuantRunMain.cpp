@@ -113,6 +113,26 @@ int qc::quantRunMain(int argc, char **argv) {
   if (failed(parseInputShapes(opts.inputShapes, shapes, error)))
     return fail(error);
 
+  // Read the .npy inputs first: for an ONNX model their shapes also fix the
+  // dims that the model leaves dynamic (unless --input-shape says otherwise).
+  struct GivenInput {
+    std::string spec, name;
+    Tensor tensor;
+  };
+  std::vector<GivenInput> given;
+  for (StringRef spec : opts.inputs) {
+    StringRef name, file = spec;
+    if (spec.contains('='))
+      std::tie(name, file) = spec.split('=');
+    FailureOr<Tensor> t = readNpyFile(file, error);
+    if (failed(t))
+      return fail(error);
+    if (!name.empty() && !shapes.count(name) &&
+        StringRef(opts.model).ends_with(".onnx"))
+      shapes[name] = SmallVector<int64_t>(t->shape());
+    given.push_back({spec.str(), name.str(), *t});
+  }
+
   auto start = std::chrono::steady_clock::now();
   OwningOpRef<ModuleOp> module = loadModel(&context, opts.model, shapes);
   if (!module)
@@ -133,29 +153,22 @@ int qc::quantRunMain(int argc, char **argv) {
   // Match --input values to the function's inputs by name.
   ArrayRef<std::string> names = (*exe)->inputNames();
   std::vector<Tensor> inputs(names.size());
-  for (StringRef spec : opts.inputs) {
-    StringRef name, file;
-    if (spec.contains('=')) {
-      std::tie(name, file) = spec.split('=');
-    } else if (names.size() == 1) {
-      name = names[0];
-      file = spec;
-    } else {
-      return fail("--input '" + spec + "': the model has " +
-                  Twine(names.size()) + " inputs, write NAME=FILE.npy");
+  for (GivenInput &g : given) {
+    if (g.name.empty()) {
+      if (names.size() != 1)
+        return fail("--input '" + g.spec + "': the model has " +
+                    Twine(names.size()) + " inputs, write NAME=FILE.npy");
+      g.name = names[0];
     }
-    auto it = llvm::find(names, name);
+    auto it = llvm::find(names, g.name);
     if (it == names.end()) {
       std::string known;
       for (const std::string &n : names)
         known += (known.empty() ? "" : ", ") + n;
-      return fail("--input '" + spec + "': the model has no input '" + name +
-                  "' (inputs: " + known + ")");
+      return fail("--input '" + g.spec + "': the model has no input '" +
+                  g.name + "' (inputs: " + known + ")");
     }
-    FailureOr<Tensor> t = readNpyFile(file, error);
-    if (failed(t))
-      return fail(error);
-    inputs[it - names.begin()] = *t;
+    inputs[it - names.begin()] = g.tensor;
   }
   for (auto [i, t] : llvm::enumerate(inputs))
     if (t.isNull())
