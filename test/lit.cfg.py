@@ -36,6 +36,8 @@ if os.path.isdir("/usr/share/datasets/fashion-mnist"):
 _cache = os.environ.get("QC_CACHE", os.path.expanduser("~/.cache/quantc"))
 _det = os.path.join(_cache, "npm/ocr-models-1.4.2/package/assets/ch_PP-OCRv4_det_infer.onnx")
 _ort = os.path.join(_cache, "npm/onnxruntime-node-1.30.0/node_modules/onnxruntime-node")
+if os.path.isdir(_ort):
+    config.available_features.add("onnxruntime")
 if os.path.isfile(_det) and os.path.isdir(_ort):
     config.available_features.add("ppocr")
     config.substitutions.append(("%ppocr_det", _det))
