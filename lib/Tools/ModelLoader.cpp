@@ -20,9 +20,9 @@ LogicalResult qc::parseInputShapes(ArrayRef<std::string> specs,
                                    std::string &error) {
   for (StringRef spec : specs) {
     auto [name, dims] = spec.rsplit('=');
-    if (name.empty() || dims.empty() || !spec.contains('=')) {
-      error = "--input-shape '" + spec.str() +
-              "': expected NAME=DIMS, e.g. input=1x3x320x320";
+    if (name.empty() || dims.empty() || name.size() == spec.size()) {
+      error = "invalid --input-shape '" + spec.str() +
+              "': expected NAME=DIMS, e.g. input=1x3x224x224";
       return failure();
     }
     SmallVector<StringRef> parts;
@@ -31,13 +31,16 @@ LogicalResult qc::parseInputShapes(ArrayRef<std::string> specs,
     for (StringRef p : parts) {
       int64_t d;
       if (p.getAsInteger(10, d) || d < 0) {
-        error = "--input-shape '" + spec.str() + "': bad dimension '" +
-                p.str() + "'";
+        error = "invalid --input-shape '" + spec.str() + "': '" + p.str() +
+                "' is not a non-negative dimension";
         return failure();
       }
       shape.push_back(d);
     }
-    shapes[name] = shape;
+    if (!shapes.try_emplace(name, shape).second) {
+      error = "--input-shape given twice for '" + name.str() + "'";
+      return failure();
+    }
   }
   return success();
 }
