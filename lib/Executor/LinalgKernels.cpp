@@ -121,9 +121,10 @@ void gemm<int32_t>(int64_t m, int64_t n, int64_t k, const int32_t *a,
 // Work splitting
 //===----------------------------------------------------------------------===//
 
-static unsigned numThreads(ThreadPool *pool) {
-  return pool ? pool->size() + 1 : 1;
-}
+/// How finely the products are split into tasks. It is a constant, not the
+/// pool's size: the blocking decides the order of the float sums inside
+/// Eigen's GEMM, and results must not depend on how many threads run.
+static constexpr int64_t kTargetTasks = 16;
 
 /// Runs fn over [0, nTasks) on the pool, or inline when the whole job is too
 /// small to be worth waking the workers.
@@ -155,8 +156,8 @@ static Tiling tileGemm(int64_t batches, int64_t m, int64_t n, int64_t k,
       1, std::min(m, std::max<int64_t>(16, ceilDiv(int64_t(1) << 18, perRow))));
   t.rowBlocks = ceilDiv(std::max<int64_t>(m, 1), t.rowBlock);
   t.colBlock = std::max<int64_t>(n, 1);
-  int64_t want = 4 * numThreads(pool);
-  if (numThreads(pool) > 1 && batches * t.rowBlocks < want && n >= 128) {
+  int64_t want = kTargetTasks;
+  if (batches * t.rowBlocks < want && n >= 128) {
     int64_t cols = ceilDiv(want, batches * t.rowBlocks);
     t.colBlock = std::max<int64_t>(64, ceilDiv(n, cols));
   }
@@ -351,7 +352,7 @@ static void conv2dCore(const ConvGeom &g, const T *x, const T *w, const T *bias,
   int64_t pBlock = std::min<int64_t>(
       pixels,
       std::max<int64_t>(64, (int64_t(1) << 20) / std::max<int64_t>(kk, 1)));
-  int64_t want = 4 * numThreads(pool);
+  int64_t want = kTargetTasks;
   int64_t images = g.batch * g.groups;
   if (images * ceilDiv(pixels, pBlock) < want)
     pBlock = std::min(
@@ -404,7 +405,7 @@ static void convTranspose2dCore(const ConvGeom &g, const T *x, const T *w,
   int64_t oBlock = std::max<int64_t>(
       1, std::min<int64_t>(og, (int64_t(1) << 20) /
                                    std::max<int64_t>(taps * inPixels, 1)));
-  int64_t want = 4 * numThreads(pool);
+  int64_t want = kTargetTasks;
   int64_t images = g.batch * g.groups;
   if (images * ceilDiv(og, oBlock) < want)
     oBlock = std::max<int64_t>(
