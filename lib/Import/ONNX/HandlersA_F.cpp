@@ -80,6 +80,32 @@ storageOf(Node &n, Type t) {
   return std::make_tuple(IntegerType::get(n.ctx(), w), isSigned, lo, hi);
 }
 
+Type onnx_import::storageViewType(Type storage, Type expressed) {
+  auto it = dyn_cast<IntegerType>(storage);
+  if (!it || !llvm::is_contained({8u, 16u, 32u}, it.getWidth()) ||
+      (it.isUnsigned() && it.getWidth() == 32))
+    return nullptr;
+  bool isSigned = !it.isUnsigned();
+  unsigned w = it.getWidth();
+  int64_t lo = isSigned ? -(int64_t(1) << (w - 1)) : 0;
+  int64_t hi = isSigned ? (int64_t(1) << (w - 1)) - 1 : (int64_t(1) << w) - 1;
+  return quant::UniformQuantizedType::get(
+      isSigned ? quant::QuantizationFlags::Signed : 0,
+      IntegerType::get(storage.getContext(), w), expressed, /*scale=*/1.0,
+      /*zeroPoint=*/0, lo, hi);
+}
+
+bool onnx_import::isStorageView(Type t) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(t);
+  return q && q.getScale() == 1.0 && q.getZeroPoint() == 0 &&
+         q.getStorageTypeMin() == q.getDefaultMinimumForInteger(
+                                      q.isSigned(),
+                                      q.getStorageTypeIntegralWidth()) &&
+         q.getStorageTypeMax() ==
+             q.getDefaultMaximumForInteger(q.isSigned(),
+                                           q.getStorageTypeIntegralWidth());
+}
+
 FailureOr<Type> onnx_import::quantTypeFromParams(Node &n, unsigned scaleIdx,
                                                  unsigned zpIdx,
                                                  llvm::ArrayRef<int64_t> shape,
@@ -620,6 +646,107 @@ static ElementsAttr toSignless(ElementsAttr attr) {
                           /*resourceThreshold=*/0, res.getRawHandle().getKey());
 }
 
+/// The storage integer type (signedness included) of integer or quantized
+/// data.
+static Type storageTypeOf(Type elt) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elt))
+    return IntegerType::get(elt.getContext(), q.getStorageTypeIntegralWidth(),
+                            q.isSigned() ? IntegerType::Signless
+                                         : IntegerType::Unsigned);
+  return elt;
+}
+
+Value onnx_import::quantParamAsF32(Node &n, unsigned i) {
+  Type f32 = n.b.getF32Type();
+  if (std::optional<ElementsAttr> c = n.constInput(i)) {
+    // Read directly: unsigned constants cannot be materialized as values.
+    auto values = getFloatValues(*c);
+    if (!values) {
+      (void)n.fail("cannot read the constant input " + llvm::Twine(i));
+      return nullptr;
+    }
+    auto shape = cast<ShapedType>(c->getType()).getShape();
+    return n.constFloat(RankedTensorType::get(shape, f32), *values);
+  }
+  Value v = n.input(i);
+  if (!v)
+    return nullptr;
+  Type elt = Node::eltOf(v);
+  if (isUniformQuantized(elt)) {
+    if (!isStorageView(elt)) {
+      (void)n.fail("unsupported: input " + llvm::Twine(i) +
+                   " holds quantized data (" + debugString(elt) +
+                   ") but the quantization parameters are computed at run "
+                   "time");
+      return nullptr;
+    }
+    // The storage view dequantizes to the stored integers.
+    v = quant::DequantizeCastOp::create(
+        n.b, n.loc, RankedTensorType::get(Node::shapeOf(v), getExpressedType(elt)),
+        v);
+  }
+  return n.castElements(v, f32);
+}
+
+Value onnx_import::broadcastQuantParam(Node &n, Value p, int64_t rank) {
+  if (!p)
+    return nullptr;
+  auto shape = Node::shapeOf(p);
+  int64_t count = ShapedType::getNumElements(shape);
+  if (Node::rankOf(p) == 0)
+    return p;
+  if (Node::rankOf(p) != 1) {
+    (void)n.fail("unsupported quantization parameters of rank " +
+                 llvm::Twine(Node::rankOf(p)) +
+                 " (blocked quantization is not supported)");
+    return nullptr;
+  }
+  if (count == 1)
+    return n.reshape(p, {});
+  // Per-axis: one value per index along `axis`, broadcast over the rest.
+  FailureOr<int64_t> axis =
+      n.axis(n.attrInt("axis", 1), rank, "quantization axis");
+  if (failed(axis))
+    return nullptr;
+  llvm::SmallVector<int64_t> target(rank - *axis, 1);
+  target[0] = ShapedType::isDynamic(shape[0]) ? -1 : shape[0];
+  return n.reshape(p, target);
+}
+
+/// DequantizeLinear whose scale or zero point is only known at run time:
+/// y = (x - zero_point) * scale in float, which is exact for the integer
+/// difference as ONNX computes it.
+static LogicalResult dequantizeAtRunTime(Node &n) {
+  if (n.attrInt("block_size", 0) != 0)
+    return n.fail("blocked quantization (block_size) is not supported");
+  Value xf = quantParamAsF32(n, 0);
+  if (!xf)
+    return failure();
+  std::optional<ElementsAttr> cs = n.constInput(1);
+  Type scaleElt = cs ? cast<ShapedType>(cs->getType()).getElementType()
+                     : (n.input(1) ? n.eltOf(n.input(1)) : Type());
+  if (!scaleElt)
+    return failure();
+  if (!isa<FloatType>(scaleElt))
+    return n.fail("the scale must be a float tensor");
+  int64_t rank = n.rankOf(xf);
+  Value scale = broadcastQuantParam(n, quantParamAsF32(n, 1), rank);
+  if (!scale)
+    return failure();
+  Value d = xf;
+  if (n.hasInput(2)) {
+    Value zp = broadcastQuantParam(n, quantParamAsF32(n, 2), rank);
+    d = n.binary<SubOp>(xf, zp);
+  }
+  Value y = n.binary<MulOp>(d, scale);
+  if (!y)
+    return failure();
+  if (n.shapeOf(y) != n.shapeOf(xf))
+    return n.fail("the scale and zero point do not match the input shape " +
+                  shapeToString(n.shapeOf(xf)));
+  return n.setResult(n.castElements(y, scaleElt));
+}
+
 static LogicalResult dequantize(Node &n) {
   if (!n.hasInput(0))
     return n.fail("missing input 0");
@@ -627,19 +754,21 @@ static LogicalResult dequantize(Node &n) {
   Value x = cx ? Value() : n.input(0);
   if (!cx && !x)
     return failure();
+  bool constParams =
+      n.constInput(1) && (!n.hasInput(2) || n.constInput(2).has_value());
   Type xElt =
       cx ? cast<ShapedType>(cx->getType()).getElementType() : n.eltOf(x);
+  if (!isa<IntegerType>(xElt) && !isUniformQuantized(xElt))
+    return n.fail("input must be integer or quantized data, got " +
+                  debugString(xElt));
+  if (!constParams) {
+    if (x)
+      n.importer.settleArgType(x);
+    return dequantizeAtRunTime(n);
+  }
   llvm::SmallVector<int64_t> shape(
       cx ? cast<ShapedType>(cx->getType()).getShape() : n.shapeOf(x));
-  Type storage = xElt;
-  if (auto q = dyn_cast<quant::UniformQuantizedType>(xElt))
-    storage = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
-                               q.isSigned() ? IntegerType::Signless
-                                            : IntegerType::Unsigned);
-  else if (auto q = dyn_cast<quant::UniformQuantizedPerAxisType>(xElt))
-    storage = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
-                               q.isSigned() ? IntegerType::Signless
-                                            : IntegerType::Unsigned);
+  Type storage = storageTypeOf(xElt);
   auto qt = quantTypeFromParams(n, 1, 2, shape, storage);
   if (failed(qt))
     return failure();
@@ -647,16 +776,27 @@ static LogicalResult dequantize(Node &n) {
   Value q;
   if (cx) {
     q = ConstantOp::create(n.b, n.loc, qType, toSignless(*cx));
-  } else if (isUniformQuantized(xElt)) {
-    if (xElt != *qt)
-      return n.fail("the parameters " + debugString(*qt) +
-                    " differ from the input's " + debugString(xElt));
+  } else if (n.importer.pendingQuantArgs.count(x)) {
+    // A graph input read only by DequantizeLinear: the function takes the
+    // quantized data itself.
+    if (storageTypeOf(*qt) != storage)
+      return n.fail("the zero point's type " +
+                    debugString(storageTypeOf(*qt)) +
+                    " differs from the input's " + debugString(storage));
+    (void)n.importer.adoptArgType(x, qType);
     q = x;
-  } else if (isa<IntegerType>(xElt)) {
-    q = quant::StorageCastOp::create(n.b, n.loc, qType, x);
+  } else if (isUniformQuantized(xElt)) {
+    if (xElt != *qt) {
+      // Raw storage integers (an unsigned graph input) dequantize exactly
+      // with arithmetic.
+      if (isStorageView(xElt) && storageTypeOf(*qt) == storage)
+        return dequantizeAtRunTime(n);
+      return n.fail("unsupported: the parameters " + debugString(*qt) +
+                    " differ from the input's " + debugString(xElt));
+    }
+    q = x;
   } else {
-    return n.fail("input must be integer or quantized data, got " +
-                  debugString(xElt));
+    q = quant::StorageCastOp::create(n.b, n.loc, qType, x);
   }
   Type expressed = getExpressedType(*qt);
   return n.setResult(quant::DequantizeCastOp::create(

@@ -150,6 +150,53 @@ static LogicalResult prelu(Node &n) {
   return n.setResult(r);
 }
 
+/// QuantizeLinear whose scale or zero point is only known at run time:
+/// y = saturate(round_half_even(x / scale) + zero_point), computed in float
+/// and stored through the storage view (scale 1, zero point 0), whose
+/// quantization of the already integral value only saturates it.
+static LogicalResult quantizeAtRunTime(Node &n, Value x, Type storage) {
+  if (n.attrInt("block_size", 0) != 0)
+    return n.fail("blocked quantization (block_size) is not supported");
+  if (n.hasInput(2)) {
+    std::optional<ElementsAttr> cz = n.constInput(2);
+    Value z = cz ? Value() : n.input(2);
+    if (!cz && !z)
+      return failure();
+    Type zElt = cz ? cast<ShapedType>(cz->getType()).getElementType()
+                   : n.eltOf(z);
+    if (auto q = dyn_cast<quant::QuantizedType>(zElt))
+      zElt = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
+                              q.isSigned() ? IntegerType::Signless
+                                           : IntegerType::Unsigned);
+    storage = zElt;
+  }
+  Type f32 = n.b.getF32Type();
+  Type view = storageViewType(storage, f32);
+  if (!view)
+    return n.fail("unsupported quantized storage type " +
+                  debugString(storage));
+  int64_t rank = n.rankOf(x);
+  Value scale = broadcastQuantParam(n, quantParamAsF32(n, 1), rank);
+  if (!scale)
+    return failure();
+  // ONNX divides by the scale (it does not multiply by a reciprocal) and
+  // rounds before adding the zero point.
+  Value v = n.binary<DivOp>(n.castElements(x, f32), scale);
+  if (!v)
+    return failure();
+  v = n.unary<RoundOp>(v);
+  if (n.hasInput(2))
+    v = n.binary<AddOp>(
+        v, broadcastQuantParam(n, quantParamAsF32(n, 2), rank));
+  if (!v)
+    return failure();
+  if (n.shapeOf(v) != n.shapeOf(x))
+    return n.fail("the scale and zero point do not match the input shape " +
+                  shapeToString(n.shapeOf(x)));
+  return n.setResult(quant::QuantizeCastOp::create(
+      n.b, n.loc, RankedTensorType::get(n.shapeOf(x), view), v));
+}
+
 static LogicalResult quantize(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x, "x")))
@@ -160,6 +207,8 @@ static LogicalResult quantize(Node &n) {
     if (!storage)
       return n.fail("unsupported output_dtype " + onnxTypeName(dt));
   }
+  if (!n.constInput(1) || (n.hasInput(2) && !n.constInput(2)))
+    return quantizeAtRunTime(n, x, storage);
   auto qt = quantTypeFromParams(n, 1, 2, n.shapeOf(x), storage);
   if (failed(qt))
     return failure();
