@@ -98,9 +98,9 @@ Type onnx_import::storageViewType(Type storage, Type expressed) {
 bool onnx_import::isStorageView(Type t) {
   auto q = dyn_cast<quant::UniformQuantizedType>(t);
   return q && q.getScale() == 1.0 && q.getZeroPoint() == 0 &&
-         q.getStorageTypeMin() == q.getDefaultMinimumForInteger(
-                                      q.isSigned(),
-                                      q.getStorageTypeIntegralWidth()) &&
+         q.getStorageTypeMin() ==
+             q.getDefaultMinimumForInteger(q.isSigned(),
+                                           q.getStorageTypeIntegralWidth()) &&
          q.getStorageTypeMax() ==
              q.getDefaultMaximumForInteger(q.isSigned(),
                                            q.getStorageTypeIntegralWidth());
@@ -224,6 +224,10 @@ LogicalResult onnx_import::pool2D(Node &n, PoolKind kind) {
 static LogicalResult batchNorm(Node &n) {
   if (n.attrInt("training_mode", 0) != 0)
     return n.fail("training_mode is not supported");
+  // Before opset 9, spatial = 0 normalized per activation (statistics of
+  // shape C x D1 x ...) instead of per channel.
+  if (n.opset < 9 && n.attrInt("spatial", 1) != 1)
+    return n.fail("spatial = 0 (per-activation statistics) is not supported");
   if (failed(n.onlyOutputs(1)))
     return failure();
   Value x = n.input(0);
@@ -682,8 +686,8 @@ Value onnx_import::quantParamAsF32(Node &n, unsigned i) {
     }
     // The storage view dequantizes to the stored integers.
     v = quant::DequantizeCastOp::create(
-        n.b, n.loc, RankedTensorType::get(Node::shapeOf(v), getExpressedType(elt)),
-        v);
+        n.b, n.loc,
+        RankedTensorType::get(Node::shapeOf(v), getExpressedType(elt)), v);
   }
   return n.castElements(v, f32);
 }
@@ -780,8 +784,7 @@ static LogicalResult dequantize(Node &n) {
     // A graph input read only by DequantizeLinear: the function takes the
     // quantized data itself.
     if (storageTypeOf(*qt) != storage)
-      return n.fail("the zero point's type " +
-                    debugString(storageTypeOf(*qt)) +
+      return n.fail("the zero point's type " + debugString(storageTypeOf(*qt)) +
                     " differs from the input's " + debugString(storage));
     (void)n.importer.adoptArgType(x, qType);
     q = x;
@@ -815,11 +818,22 @@ static LogicalResult dropout(Node &n) {
       return n.fail("training_mode is not supported");
   }
   if (n.hasOutput(1)) {
-    // The inference mask keeps everything.
+    // The inference mask keeps everything. It is boolean from opset 10 on
+    // and had the data's type before.
     if (!n.typeOf(x).hasStaticShape())
       return n.fail("the mask output needs a static shape");
-    auto type = RankedTensorType::get(n.shapeOf(x), n.b.getI1Type());
-    n.setConstResult(1, DenseElementsAttr::get(type, true));
+    if (n.opset >= 10) {
+      auto type = RankedTensorType::get(n.shapeOf(x), n.b.getI1Type());
+      n.setConstResult(1, DenseElementsAttr::get(type, true));
+    } else {
+      if (failed(requireFloat(n, x)))
+        return failure();
+      auto type = RankedTensorType::get(n.shapeOf(x), n.eltOf(x));
+      n.setConstResult(
+          1, DenseElementsAttr::get(
+                 type, APFloat::getOne(
+                           cast<FloatType>(n.eltOf(x)).getFloatSemantics())));
+    }
   }
   return n.setResult(x);
 }
@@ -870,27 +884,27 @@ static LogicalResult flatten(Node &n) {
 }
 
 void onnx_import::populateHandlersA_F(HandlerRegistry &r) {
-  r.onOp("Abs", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Abs", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();
     return n.setResult(n.unary<AbsOp>(x));
   });
-  r.onOp("Add", 1, binaryHandler<AddOp>());
-  r.onOp("And", 1, binaryHandler<AndOp>(true));
+  r.onOp("Add", 7, binaryHandler<AddOp>());
+  r.onOp("And", 7, binaryHandler<AndOp>(true));
   r.onOp("ArgMax", 1, [](Node &n) { return argReduce(n, true); });
   r.onOp("ArgMin", 1, [](Node &n) { return argReduce(n, false); });
-  r.onOp("AveragePool", 1, [](Node &n) {
+  r.onOp("AveragePool", 7, [](Node &n) {
     if (n.hasAttr("dilations") && n.opset < 19)
       return n.fail("dilations need opset 19");
     return pool2D(n, PoolKind::Avg);
   });
-  r.onOp("BatchNormalization", 1, batchNorm);
-  r.onOp("Cast", 1, castHandler);
+  r.onOp("BatchNormalization", 7, batchNorm);
+  r.onOp("Cast", 6, castHandler);
   r.onOp("CastLike", 15, castLike);
-  r.onOp("Ceil", 1, unaryFloatHandler<CeilOp>());
-  r.onOp("Clip", 1, clip);
-  r.onOp("Concat", 1, concat);
+  r.onOp("Ceil", 6, unaryFloatHandler<CeilOp>());
+  r.onOp("Clip", 6, clip);
+  r.onOp("Concat", 4, concat);
   r.onOp("Constant", 1, constant);
   r.onOp("ConstantOfShape", 9, constantOfShape);
   r.onOp("Conv", 1, conv);
@@ -898,13 +912,13 @@ void onnx_import::populateHandlersA_F(HandlerRegistry &r) {
   r.onOp("Cos", 7, unaryFloatHandler<CosOp>());
   r.onOp("DepthToSpace", 1, depthToSpace);
   r.onOp("DequantizeLinear", 10, dequantize);
-  r.onOp("Div", 1, binaryHandler<DivOp>());
-  r.onOp("Dropout", 1, dropout);
-  r.onOp("Elu", 1, elu);
-  r.onOp("Equal", 1, binaryHandler<EqualOp>(true));
+  r.onOp("Div", 7, binaryHandler<DivOp>());
+  r.onOp("Dropout", 7, dropout);
+  r.onOp("Elu", 6, elu);
+  r.onOp("Equal", 7, binaryHandler<EqualOp>(true));
   r.onOp("Erf", 9, unaryFloatHandler<ErfOp>());
-  r.onOp("Exp", 1, unaryFloatHandler<ExpOp>());
+  r.onOp("Exp", 6, unaryFloatHandler<ExpOp>());
   r.onOp("Expand", 8, expand);
   r.onOp("Flatten", 1, flatten);
-  r.onOp("Floor", 1, unaryFloatHandler<FloorOp>());
+  r.onOp("Floor", 6, unaryFloatHandler<FloorOp>());
 }

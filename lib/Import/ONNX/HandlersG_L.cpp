@@ -210,20 +210,20 @@ static LogicalResult leakyRelu(Node &n) {
 void onnx_import::populateHandlersG_L(HandlerRegistry &r) {
   r.onOp("Gather", 1, gather);
   r.onOp("Gelu", 20, gelu);
-  r.onOp("Gemm", 1, gemm);
+  r.onOp("Gemm", 7, gemm);
   r.onOp("GlobalAveragePool", 1, [](Node &n) { return globalPool(n, false); });
   r.onOp("GlobalMaxPool", 1, [](Node &n) { return globalPool(n, true); });
-  r.onOp("Greater", 1, binaryHandler<GreaterOp>(true));
+  r.onOp("Greater", 7, binaryHandler<GreaterOp>(true));
   r.onOp("GreaterOrEqual", 12, binaryHandler<GreaterEqualOp>(true));
-  r.onOp("HardSigmoid", 1, hardSigmoid);
+  r.onOp("HardSigmoid", 6, hardSigmoid);
   r.onOp("HardSwish", 14, unaryFloatHandler<HardSwishOp>());
   r.onOp("Identity", 1, identity);
-  r.onOp("InstanceNormalization", 1, instanceNorm);
+  r.onOp("InstanceNormalization", 6, instanceNorm);
   r.onOp("LayerNormalization", 17, layerNorm);
-  r.onOp("LeakyRelu", 1, leakyRelu);
-  r.onOp("Less", 1, binaryHandler<LessOp>(true));
+  r.onOp("LeakyRelu", 6, leakyRelu);
+  r.onOp("Less", 7, binaryHandler<LessOp>(true));
   r.onOp("LessOrEqual", 12, binaryHandler<LessEqualOp>(true));
-  r.onOp("Log", 1, unaryFloatHandler<LogOp>());
+  r.onOp("Log", 6, unaryFloatHandler<LogOp>());
   r.onOp("LogSoftmax", 1, [](Node &n) { return softmax(n, /*log=*/true); });
   r.onOp("LogSoftmax", 13, [](Node &n) { return softmax(n, /*log=*/true); });
 }

@@ -15,8 +15,29 @@ using namespace mlir::qc;
 using namespace mlir::qc::onnx_import;
 
 /// Max / Min / Sum / Mean take any number of inputs: a chain of binary ops.
+LogicalResult onnx_import::requireEqualShapesBeforeOpset8(Node &n) {
+  if (n.opset >= 8)
+    return success();
+  Value first = n.input(0);
+  if (!first)
+    return failure();
+  for (unsigned i = 1; i < n.numInputs(); ++i) {
+    Value v = n.input(i);
+    if (!v)
+      return failure();
+    if (n.shapeOf(v) != n.shapeOf(first))
+      return n.fail("inputs of different shapes (" +
+                    shapeToString(n.shapeOf(first)) + " and " +
+                    shapeToString(n.shapeOf(v)) +
+                    "): this op broadcasts only from opset 8");
+  }
+  return success();
+}
+
 template <typename OpTy>
 static LogicalResult variadic(Node &n, bool mean = false) {
+  if (failed(requireEqualShapesBeforeOpset8(n)))
+    return failure();
   Value acc = n.input(0);
   for (unsigned i = 1; acc && i < n.numInputs(); ++i)
     acc = n.binary<OpTy>(acc, n.input(i));
@@ -162,8 +183,8 @@ static LogicalResult quantizeAtRunTime(Node &n, Value x, Type storage) {
     Value z = cz ? Value() : n.input(2);
     if (!cz && !z)
       return failure();
-    Type zElt = cz ? cast<ShapedType>(cz->getType()).getElementType()
-                   : n.eltOf(z);
+    Type zElt =
+        cz ? cast<ShapedType>(cz->getType()).getElementType() : n.eltOf(z);
     if (auto q = dyn_cast<quant::QuantizedType>(zElt))
       zElt = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
                               q.isSigned() ? IntegerType::Signless
@@ -173,8 +194,7 @@ static LogicalResult quantizeAtRunTime(Node &n, Value x, Type storage) {
   Type f32 = n.b.getF32Type();
   Type view = storageViewType(storage, f32);
   if (!view)
-    return n.fail("unsupported quantized storage type " +
-                  debugString(storage));
+    return n.fail("unsupported quantized storage type " + debugString(storage));
   int64_t rank = n.rankOf(x);
   Value scale = broadcastQuantParam(n, quantParamAsF32(n, 1), rank);
   if (!scale)
@@ -186,8 +206,7 @@ static LogicalResult quantizeAtRunTime(Node &n, Value x, Type storage) {
     return failure();
   v = n.unary<RoundOp>(v);
   if (n.hasInput(2))
-    v = n.binary<AddOp>(
-        v, broadcastQuantParam(n, quantParamAsF32(n, 2), rank));
+    v = n.binary<AddOp>(v, broadcastQuantParam(n, quantParamAsF32(n, 2), rank));
   if (!v)
     return failure();
   if (n.shapeOf(v) != n.shapeOf(x))
@@ -374,7 +393,11 @@ LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx,
 
   std::optional<llvm::SmallVector<double>> scales;
   llvm::SmallVector<int64_t> outShape;
-  if (n.hasInput(scalesIdx)) {
+  if (scalesIdx == kScalesAttribute) {
+    scales = n.attrFloats("scales");
+    if (!scales)
+      return n.fail("missing the scales attribute");
+  } else if (n.hasInput(scalesIdx)) {
     auto s = n.constFloats(scalesIdx, "scales");
     if (failed(s))
       return failure();
@@ -446,17 +469,17 @@ static LogicalResult resize(Node &n) {
 
 void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
   r.onOp("MatMul", 1, matmul);
-  r.onOp("Max", 1, [](Node &n) { return variadic<MaxOp>(n); });
+  r.onOp("Max", 6, [](Node &n) { return variadic<MaxOp>(n); });
   r.onOp("MaxPool", 1, [](Node &n) -> LogicalResult {
     if (failed(n.onlyOutputs(1)))
       return failure();
     return pool2D(n, PoolKind::Max);
   });
-  r.onOp("Mean", 1, [](Node &n) { return variadic<AddOp>(n, true); });
-  r.onOp("Min", 1, [](Node &n) { return variadic<MinOp>(n); });
+  r.onOp("Mean", 6, [](Node &n) { return variadic<AddOp>(n, true); });
+  r.onOp("Min", 6, [](Node &n) { return variadic<MinOp>(n); });
   r.onOp("Mod", 10, mod);
-  r.onOp("Mul", 1, binaryHandler<MulOp>());
-  r.onOp("Neg", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Mul", 7, binaryHandler<MulOp>());
+  r.onOp("Neg", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();
@@ -468,14 +491,14 @@ void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
       return failure();
     return n.setResult(n.unary<NotOp>(x));
   });
-  r.onOp("Or", 1, binaryHandler<OrOp>(true));
-  r.onOp("Pad", 1, pad);
+  r.onOp("Or", 7, binaryHandler<OrOp>(true));
+  r.onOp("Pad", 2, pad);
   r.onOp("Pad", 11, pad);
-  r.onOp("Pow", 1, powOp);
-  r.onOp("PRelu", 1, prelu);
+  r.onOp("Pow", 7, powOp);
+  r.onOp("PRelu", 7, prelu);
   r.onOp("QuantizeLinear", 10, quantize);
   r.onOp("Range", 11, range);
-  r.onOp("Reciprocal", 1, unaryFloatHandler<ReciprocalOp>());
+  r.onOp("Reciprocal", 6, unaryFloatHandler<ReciprocalOp>());
   struct {
     const char *name;
     ReduceKind kind;
@@ -496,7 +519,7 @@ void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
     r.onOp(name, 1, [k](Node &n) { return reduceOp(n, k, false); });
     r.onOp(name, inputSince, [k](Node &n) { return reduceOp(n, k, true); });
   }
-  r.onOp("Relu", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Relu", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();

@@ -336,6 +336,8 @@ static LogicalResult unsqueeze(Node &n) {
 }
 
 static LogicalResult sum(Node &n) {
+  if (failed(requireEqualShapesBeforeOpset8(n)))
+    return failure();
   Value acc = n.input(0);
   for (unsigned i = 1; acc && i < n.numInputs(); ++i)
     acc = n.binary<AddOp>(acc, n.input(i));
@@ -406,9 +408,9 @@ static LogicalResult where(Node &n) {
 }
 
 void onnx_import::populateHandlersS_Z(HandlerRegistry &r) {
-  r.onOp("Selu", 1, selu);
+  r.onOp("Selu", 6, selu);
   r.onOp("Shape", 1, shape);
-  r.onOp("Sigmoid", 1, unaryFloatHandler<SigmoidOp>());
+  r.onOp("Sigmoid", 6, unaryFloatHandler<SigmoidOp>());
   r.onOp("Sign", 9, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
@@ -426,20 +428,25 @@ void onnx_import::populateHandlersS_Z(HandlerRegistry &r) {
   r.onOp("SpaceToDepth", 1, spaceToDepth);
   r.onOp("Split", 2, split);
   r.onOp("Split", 13, split);
-  r.onOp("Sqrt", 1, unaryFloatHandler<SqrtOp>());
+  r.onOp("Sqrt", 6, unaryFloatHandler<SqrtOp>());
   r.onOp("Squeeze", 1, squeeze);
   r.onOp("Squeeze", 13, squeeze);
-  r.onOp("Sub", 1, binaryHandler<SubOp>());
-  r.onOp("Sum", 1, sum);
-  r.onOp("Tanh", 1, unaryFloatHandler<TanhOp>());
+  r.onOp("Sub", 7, binaryHandler<SubOp>());
+  r.onOp("Sum", 6, sum);
+  r.onOp("Tanh", 6, unaryFloatHandler<TanhOp>());
   r.onOp("ThresholdedRelu", 10, thresholdedRelu);
   r.onOp("Tile", 6, tile);
   r.onOp("Transpose", 1, transpose);
   r.onOp("Unsqueeze", 1, unsqueeze);
   r.onOp("Unsqueeze", 13, unsqueeze);
+  // Upsample-7 takes its scales as an attribute, Upsample-9 as an input.
+  r.onOp("Upsample", 7, [](Node &n) {
+    return resizeImpl(n, kScalesAttribute, /*sizesIdx=*/~0u,
+                      /*legacy=*/true);
+  });
   r.onOp("Upsample", 9, [](Node &n) {
     return resizeImpl(n, 1, /*sizesIdx=*/~0u, /*legacy=*/true);
   });
   r.onOp("Where", 9, where);
-  r.onOp("Xor", 1, binaryHandler<XorOp>(true));
+  r.onOp("Xor", 7, binaryHandler<XorOp>(true));
 }

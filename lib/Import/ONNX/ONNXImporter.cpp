@@ -53,6 +53,11 @@ const Handler *HandlerRegistry::lookup(llvm::StringRef opType,
   return found;
 }
 
+int64_t HandlerRegistry::firstOpset(llvm::StringRef opType) const {
+  auto it = table.find(opType);
+  return it == table.end() || it->second.empty() ? 0 : it->second.front().first;
+}
+
 std::vector<std::string> HandlerRegistry::describe() const {
   // By op type, then by opset range (a plain string sort would put
   // "Split 13" before "Split 2-12").
@@ -199,7 +204,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto,
     return node.fail("unsupported op");
   const Handler *handler = registry.lookup(proto.op_type(), opset);
   if (!handler)
-    return node.fail("unsupported opset for this op");
+    return node.fail("unsupported opset for this op (handled from opset " +
+                     llvm::Twine(registry.firstOpset(proto.op_type())) + ")");
   if (failed((*handler)(node))) {
     // Every failure should have said why; make sure one message appears.
     if (!node.diagnosed)
@@ -354,8 +360,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   }
   func::ReturnOp::create(builder, fileLoc, results);
   // Arguments may have taken quantized types from DequantizeLinear nodes.
-  func.setFunctionType(builder.getFunctionType(
-      entry->getArgumentTypes(), ValueRange(results).getTypes()));
+  func.setFunctionType(builder.getFunctionType(entry->getArgumentTypes(),
+                                               ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "qc.name", builder.getStringAttr(out.name()));
 

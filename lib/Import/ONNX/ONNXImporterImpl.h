@@ -43,8 +43,12 @@ namespace mlir::qc::onnx_import {
 class GraphImporter;
 class Node;
 
-/// Lowest and highest default-domain opset the importer accepts.
-constexpr int64_t kMinOpset = 9;
+/// Lowest and highest default-domain opset the importer accepts. Below
+/// opset 7 the arithmetic ops had no numpy-style broadcasting (and took a
+/// `broadcast` attribute instead); ops are registered from the first
+/// version whose semantics their handler implements, so an op whose form
+/// at an accepted opset differs is reported per node.
+constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 21;
 
 /// A type printed for messages.
@@ -61,6 +65,8 @@ public:
   const Handler *lookup(llvm::StringRef opType, int64_t opset) const;
   /// True when some handler exists for `opType`, whatever the opset.
   bool knows(llvm::StringRef opType) const { return table.count(opType); }
+  /// The first opset any handler of `opType` serves (0 when unknown).
+  int64_t firstOpset(llvm::StringRef opType) const;
   /// "Conv 1-10", "Conv 11+"-style entries for --list-ops.
   std::vector<std::string> describe() const;
 
@@ -303,8 +309,7 @@ public:
 
 private:
   LogicalResult loadModel();
-  FailureOr<Type> inputType(const onnx::ValueInfoProto &info,
-                            bool quantOnly);
+  FailureOr<Type> inputType(const onnx::ValueInfoProto &info, bool quantOnly);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   LogicalResult verifyModule(ModuleOp module);
 
@@ -365,8 +370,15 @@ LogicalResult softmax(Node &n, bool log);
 
 /// Resize (opset 10 and later) and Upsample; `legacy` selects the opset-10
 /// behaviour (asymmetric coordinates, floor rounding, no sizes input).
+/// `scalesIdx` kScalesAttribute reads the `scales` attribute instead of an
+/// input (Upsample before opset 9).
+constexpr unsigned kScalesAttribute = ~0u;
 LogicalResult resizeImpl(Node &n, unsigned scalesIdx, unsigned sizesIdx,
                          bool legacy);
+
+/// Max, Min, Mean and Sum broadcast their inputs from opset 8 on; before,
+/// every input must have the same shape.
+LogicalResult requireEqualShapesBeforeOpset8(Node &n);
 
 /// MaxPool / AveragePool on a rank-4 input.
 LogicalResult pool2D(Node &n, PoolKind kind);
