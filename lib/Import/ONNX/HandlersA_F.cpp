@@ -838,6 +838,31 @@ static LogicalResult dropout(Node &n) {
   return n.setResult(x);
 }
 
+/// EyeLike depends only on the input's (static) shape: a constant.
+static LogicalResult eyeLike(Node &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  if (n.rankOf(x) != 2 || !n.typeOf(x).hasStaticShape())
+    return n.fail("input must be a 2-D tensor of static shape");
+  Type elt = n.eltOf(x);
+  if (int64_t dt = n.attrInt("dtype", 0)) {
+    elt = elementTypeFor(n.ctx(), dt);
+    if (!elt || elt.isUnsignedInteger())
+      return n.fail("unsupported dtype " + onnxTypeName(dt));
+  }
+  if (isUniformQuantized(elt))
+    return n.fail("unsupported quantized input");
+  int64_t rows = n.shapeOf(x)[0], cols = n.shapeOf(x)[1];
+  int64_t k = n.attrInt("k", 0);
+  llvm::SmallVector<double> values;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      values.push_back(j - i == k ? 1.0 : 0.0);
+  return n.setResult(
+      n.constFloat(RankedTensorType::get({rows, cols}, elt), values));
+}
+
 static LogicalResult elu(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x)))
@@ -919,6 +944,7 @@ void onnx_import::populateHandlersA_F(HandlerRegistry &r) {
   r.onOp("Erf", 9, unaryFloatHandler<ErfOp>());
   r.onOp("Exp", 6, unaryFloatHandler<ExpOp>());
   r.onOp("Expand", 8, expand);
+  r.onOp("EyeLike", 9, eyeLike);
   r.onOp("Flatten", 1, flatten);
   r.onOp("Floor", 6, unaryFloatHandler<FloorOp>());
 }
