@@ -80,6 +80,32 @@ storageOf(Node &n, Type t) {
   return std::make_tuple(IntegerType::get(n.ctx(), w), isSigned, lo, hi);
 }
 
+Type onnx_import::storageViewType(Type storage, Type expressed) {
+  auto it = dyn_cast<IntegerType>(storage);
+  if (!it || !llvm::is_contained({8u, 16u, 32u}, it.getWidth()) ||
+      (it.isUnsigned() && it.getWidth() == 32))
+    return nullptr;
+  bool isSigned = !it.isUnsigned();
+  unsigned w = it.getWidth();
+  int64_t lo = isSigned ? -(int64_t(1) << (w - 1)) : 0;
+  int64_t hi = isSigned ? (int64_t(1) << (w - 1)) - 1 : (int64_t(1) << w) - 1;
+  return quant::UniformQuantizedType::get(
+      isSigned ? quant::QuantizationFlags::Signed : 0,
+      IntegerType::get(storage.getContext(), w), expressed, /*scale=*/1.0,
+      /*zeroPoint=*/0, lo, hi);
+}
+
+bool onnx_import::isStorageView(Type t) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(t);
+  return q && q.getScale() == 1.0 && q.getZeroPoint() == 0 &&
+         q.getStorageTypeMin() ==
+             q.getDefaultMinimumForInteger(q.isSigned(),
+                                           q.getStorageTypeIntegralWidth()) &&
+         q.getStorageTypeMax() ==
+             q.getDefaultMaximumForInteger(q.isSigned(),
+                                           q.getStorageTypeIntegralWidth());
+}
+
 FailureOr<Type> onnx_import::quantTypeFromParams(Node &n, unsigned scaleIdx,
                                                  unsigned zpIdx,
                                                  llvm::ArrayRef<int64_t> shape,
@@ -198,6 +224,10 @@ LogicalResult onnx_import::pool2D(Node &n, PoolKind kind) {
 static LogicalResult batchNorm(Node &n) {
   if (n.attrInt("training_mode", 0) != 0)
     return n.fail("training_mode is not supported");
+  // Before opset 9, spatial = 0 normalized per activation (statistics of
+  // shape C x D1 x ...) instead of per channel.
+  if (n.opset < 9 && n.attrInt("spatial", 1) != 1)
+    return n.fail("spatial = 0 (per-activation statistics) is not supported");
   if (failed(n.onlyOutputs(1)))
     return failure();
   Value x = n.input(0);
@@ -620,6 +650,107 @@ static ElementsAttr toSignless(ElementsAttr attr) {
                           /*resourceThreshold=*/0, res.getRawHandle().getKey());
 }
 
+/// The storage integer type (signedness included) of integer or quantized
+/// data.
+static Type storageTypeOf(Type elt) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elt))
+    return IntegerType::get(elt.getContext(), q.getStorageTypeIntegralWidth(),
+                            q.isSigned() ? IntegerType::Signless
+                                         : IntegerType::Unsigned);
+  return elt;
+}
+
+Value onnx_import::quantParamAsF32(Node &n, unsigned i) {
+  Type f32 = n.b.getF32Type();
+  if (std::optional<ElementsAttr> c = n.constInput(i)) {
+    // Read directly: unsigned constants cannot be materialized as values.
+    auto values = getFloatValues(*c);
+    if (!values) {
+      (void)n.fail("cannot read the constant input " + llvm::Twine(i));
+      return nullptr;
+    }
+    auto shape = cast<ShapedType>(c->getType()).getShape();
+    return n.constFloat(RankedTensorType::get(shape, f32), *values);
+  }
+  Value v = n.input(i);
+  if (!v)
+    return nullptr;
+  Type elt = Node::eltOf(v);
+  if (isUniformQuantized(elt)) {
+    if (!isStorageView(elt)) {
+      (void)n.fail("unsupported: input " + llvm::Twine(i) +
+                   " holds quantized data (" + debugString(elt) +
+                   ") but the quantization parameters are computed at run "
+                   "time");
+      return nullptr;
+    }
+    // The storage view dequantizes to the stored integers.
+    v = quant::DequantizeCastOp::create(
+        n.b, n.loc,
+        RankedTensorType::get(Node::shapeOf(v), getExpressedType(elt)), v);
+  }
+  return n.castElements(v, f32);
+}
+
+Value onnx_import::broadcastQuantParam(Node &n, Value p, int64_t rank) {
+  if (!p)
+    return nullptr;
+  auto shape = Node::shapeOf(p);
+  int64_t count = ShapedType::getNumElements(shape);
+  if (Node::rankOf(p) == 0)
+    return p;
+  if (Node::rankOf(p) != 1) {
+    (void)n.fail("unsupported quantization parameters of rank " +
+                 llvm::Twine(Node::rankOf(p)) +
+                 " (blocked quantization is not supported)");
+    return nullptr;
+  }
+  if (count == 1)
+    return n.reshape(p, {});
+  // Per-axis: one value per index along `axis`, broadcast over the rest.
+  FailureOr<int64_t> axis =
+      n.axis(n.attrInt("axis", 1), rank, "quantization axis");
+  if (failed(axis))
+    return nullptr;
+  llvm::SmallVector<int64_t> target(rank - *axis, 1);
+  target[0] = ShapedType::isDynamic(shape[0]) ? -1 : shape[0];
+  return n.reshape(p, target);
+}
+
+/// DequantizeLinear whose scale or zero point is only known at run time:
+/// y = (x - zero_point) * scale in float, which is exact for the integer
+/// difference as ONNX computes it.
+static LogicalResult dequantizeAtRunTime(Node &n) {
+  if (n.attrInt("block_size", 0) != 0)
+    return n.fail("blocked quantization (block_size) is not supported");
+  Value xf = quantParamAsF32(n, 0);
+  if (!xf)
+    return failure();
+  std::optional<ElementsAttr> cs = n.constInput(1);
+  Type scaleElt = cs ? cast<ShapedType>(cs->getType()).getElementType()
+                     : (n.input(1) ? n.eltOf(n.input(1)) : Type());
+  if (!scaleElt)
+    return failure();
+  if (!isa<FloatType>(scaleElt))
+    return n.fail("the scale must be a float tensor");
+  int64_t rank = n.rankOf(xf);
+  Value scale = broadcastQuantParam(n, quantParamAsF32(n, 1), rank);
+  if (!scale)
+    return failure();
+  Value d = xf;
+  if (n.hasInput(2)) {
+    Value zp = broadcastQuantParam(n, quantParamAsF32(n, 2), rank);
+    d = n.binary<SubOp>(xf, zp);
+  }
+  Value y = n.binary<MulOp>(d, scale);
+  if (!y)
+    return failure();
+  if (n.shapeOf(y) != n.shapeOf(xf))
+    return n.fail("the scale and zero point do not match the input shape " +
+                  shapeToString(n.shapeOf(xf)));
+  return n.setResult(n.castElements(y, scaleElt));
+}
+
 static LogicalResult dequantize(Node &n) {
   if (!n.hasInput(0))
     return n.fail("missing input 0");
@@ -627,19 +758,21 @@ static LogicalResult dequantize(Node &n) {
   Value x = cx ? Value() : n.input(0);
   if (!cx && !x)
     return failure();
+  bool constParams =
+      n.constInput(1) && (!n.hasInput(2) || n.constInput(2).has_value());
   Type xElt =
       cx ? cast<ShapedType>(cx->getType()).getElementType() : n.eltOf(x);
+  if (!isa<IntegerType>(xElt) && !isUniformQuantized(xElt))
+    return n.fail("input must be integer or quantized data, got " +
+                  debugString(xElt));
+  if (!constParams) {
+    if (x)
+      n.importer.settleArgType(x);
+    return dequantizeAtRunTime(n);
+  }
   llvm::SmallVector<int64_t> shape(
       cx ? cast<ShapedType>(cx->getType()).getShape() : n.shapeOf(x));
-  Type storage = xElt;
-  if (auto q = dyn_cast<quant::UniformQuantizedType>(xElt))
-    storage = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
-                               q.isSigned() ? IntegerType::Signless
-                                            : IntegerType::Unsigned);
-  else if (auto q = dyn_cast<quant::UniformQuantizedPerAxisType>(xElt))
-    storage = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
-                               q.isSigned() ? IntegerType::Signless
-                                            : IntegerType::Unsigned);
+  Type storage = storageTypeOf(xElt);
   auto qt = quantTypeFromParams(n, 1, 2, shape, storage);
   if (failed(qt))
     return failure();
@@ -647,16 +780,26 @@ static LogicalResult dequantize(Node &n) {
   Value q;
   if (cx) {
     q = ConstantOp::create(n.b, n.loc, qType, toSignless(*cx));
-  } else if (isUniformQuantized(xElt)) {
-    if (xElt != *qt)
-      return n.fail("the parameters " + debugString(*qt) +
-                    " differ from the input's " + debugString(xElt));
+  } else if (n.importer.pendingQuantArgs.count(x)) {
+    // A graph input read only by DequantizeLinear: the function takes the
+    // quantized data itself.
+    if (storageTypeOf(*qt) != storage)
+      return n.fail("the zero point's type " + debugString(storageTypeOf(*qt)) +
+                    " differs from the input's " + debugString(storage));
+    (void)n.importer.adoptArgType(x, qType);
     q = x;
-  } else if (isa<IntegerType>(xElt)) {
-    q = quant::StorageCastOp::create(n.b, n.loc, qType, x);
+  } else if (isUniformQuantized(xElt)) {
+    if (xElt != *qt) {
+      // Raw storage integers (an unsigned graph input) dequantize exactly
+      // with arithmetic.
+      if (isStorageView(xElt) && storageTypeOf(*qt) == storage)
+        return dequantizeAtRunTime(n);
+      return n.fail("unsupported: the parameters " + debugString(*qt) +
+                    " differ from the input's " + debugString(xElt));
+    }
+    q = x;
   } else {
-    return n.fail("input must be integer or quantized data, got " +
-                  debugString(xElt));
+    q = quant::StorageCastOp::create(n.b, n.loc, qType, x);
   }
   Type expressed = getExpressedType(*qt);
   return n.setResult(quant::DequantizeCastOp::create(
@@ -675,13 +818,49 @@ static LogicalResult dropout(Node &n) {
       return n.fail("training_mode is not supported");
   }
   if (n.hasOutput(1)) {
-    // The inference mask keeps everything.
+    // The inference mask keeps everything. It is boolean from opset 10 on
+    // and had the data's type before.
     if (!n.typeOf(x).hasStaticShape())
       return n.fail("the mask output needs a static shape");
-    auto type = RankedTensorType::get(n.shapeOf(x), n.b.getI1Type());
-    n.setConstResult(1, DenseElementsAttr::get(type, true));
+    if (n.opset >= 10) {
+      auto type = RankedTensorType::get(n.shapeOf(x), n.b.getI1Type());
+      n.setConstResult(1, DenseElementsAttr::get(type, true));
+    } else {
+      if (failed(requireFloat(n, x)))
+        return failure();
+      auto type = RankedTensorType::get(n.shapeOf(x), n.eltOf(x));
+      n.setConstResult(
+          1, DenseElementsAttr::get(
+                 type, APFloat::getOne(
+                           cast<FloatType>(n.eltOf(x)).getFloatSemantics())));
+    }
   }
   return n.setResult(x);
+}
+
+/// EyeLike depends only on the input's (static) shape: a constant.
+static LogicalResult eyeLike(Node &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  if (n.rankOf(x) != 2 || !n.typeOf(x).hasStaticShape())
+    return n.fail("input must be a 2-D tensor of static shape");
+  Type elt = n.eltOf(x);
+  if (int64_t dt = n.attrInt("dtype", 0)) {
+    elt = elementTypeFor(n.ctx(), dt);
+    if (!elt || elt.isUnsignedInteger())
+      return n.fail("unsupported dtype " + onnxTypeName(dt));
+  }
+  if (isUniformQuantized(elt))
+    return n.fail("unsupported quantized input");
+  int64_t rows = n.shapeOf(x)[0], cols = n.shapeOf(x)[1];
+  int64_t k = n.attrInt("k", 0);
+  llvm::SmallVector<double> values;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      values.push_back(j - i == k ? 1.0 : 0.0);
+  return n.setResult(
+      n.constFloat(RankedTensorType::get({rows, cols}, elt), values));
 }
 
 static LogicalResult elu(Node &n) {
@@ -730,27 +909,27 @@ static LogicalResult flatten(Node &n) {
 }
 
 void onnx_import::populateHandlersA_F(HandlerRegistry &r) {
-  r.onOp("Abs", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Abs", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();
     return n.setResult(n.unary<AbsOp>(x));
   });
-  r.onOp("Add", 1, binaryHandler<AddOp>());
-  r.onOp("And", 1, binaryHandler<AndOp>(true));
+  r.onOp("Add", 7, binaryHandler<AddOp>());
+  r.onOp("And", 7, binaryHandler<AndOp>(true));
   r.onOp("ArgMax", 1, [](Node &n) { return argReduce(n, true); });
   r.onOp("ArgMin", 1, [](Node &n) { return argReduce(n, false); });
-  r.onOp("AveragePool", 1, [](Node &n) {
+  r.onOp("AveragePool", 7, [](Node &n) {
     if (n.hasAttr("dilations") && n.opset < 19)
       return n.fail("dilations need opset 19");
     return pool2D(n, PoolKind::Avg);
   });
-  r.onOp("BatchNormalization", 1, batchNorm);
-  r.onOp("Cast", 1, castHandler);
+  r.onOp("BatchNormalization", 7, batchNorm);
+  r.onOp("Cast", 6, castHandler);
   r.onOp("CastLike", 15, castLike);
-  r.onOp("Ceil", 1, unaryFloatHandler<CeilOp>());
-  r.onOp("Clip", 1, clip);
-  r.onOp("Concat", 1, concat);
+  r.onOp("Ceil", 6, unaryFloatHandler<CeilOp>());
+  r.onOp("Clip", 6, clip);
+  r.onOp("Concat", 4, concat);
   r.onOp("Constant", 1, constant);
   r.onOp("ConstantOfShape", 9, constantOfShape);
   r.onOp("Conv", 1, conv);
@@ -758,13 +937,14 @@ void onnx_import::populateHandlersA_F(HandlerRegistry &r) {
   r.onOp("Cos", 7, unaryFloatHandler<CosOp>());
   r.onOp("DepthToSpace", 1, depthToSpace);
   r.onOp("DequantizeLinear", 10, dequantize);
-  r.onOp("Div", 1, binaryHandler<DivOp>());
-  r.onOp("Dropout", 1, dropout);
-  r.onOp("Elu", 1, elu);
-  r.onOp("Equal", 1, binaryHandler<EqualOp>(true));
+  r.onOp("Div", 7, binaryHandler<DivOp>());
+  r.onOp("Dropout", 7, dropout);
+  r.onOp("Elu", 6, elu);
+  r.onOp("Equal", 7, binaryHandler<EqualOp>(true));
   r.onOp("Erf", 9, unaryFloatHandler<ErfOp>());
-  r.onOp("Exp", 1, unaryFloatHandler<ExpOp>());
+  r.onOp("Exp", 6, unaryFloatHandler<ExpOp>());
   r.onOp("Expand", 8, expand);
+  r.onOp("EyeLike", 9, eyeLike);
   r.onOp("Flatten", 1, flatten);
-  r.onOp("Floor", 1, unaryFloatHandler<FloorOp>());
+  r.onOp("Floor", 6, unaryFloatHandler<FloorOp>());
 }

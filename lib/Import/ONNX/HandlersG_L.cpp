@@ -31,6 +31,93 @@ static LogicalResult gather(Node &n) {
       n.b.getI64IntegerAttr(*axis)));
 }
 
+/// Hardmax: 1 at the first maximum along the axis, 0 elsewhere, i.e. the
+/// arg-max index compared with the positions along the axis. Before opset
+/// 13 the input is flattened to 2-D at `axis` and each row is handled.
+static LogicalResult hardmax(Node &n) {
+  Value x = n.input(0);
+  if (!x || failed(requireFloat(n, x)))
+    return failure();
+  int64_t rank = n.rankOf(x);
+  if (rank == 0)
+    return n.fail("input must have rank >= 1");
+  auto s = n.shapeOf(x);
+  if (!n.typeOf(x).hasStaticShape())
+    return n.fail("unsupported dynamic shape " + shapeToString(s) +
+                  " (use --input-shape)");
+  Value v = x;
+  int64_t axis;
+  if (n.opset >= 13) {
+    auto a = n.axis(n.attrInt("axis", -1), rank);
+    if (failed(a))
+      return failure();
+    axis = *a;
+  } else {
+    auto a = n.axis(n.attrInt("axis", 1), rank);
+    if (failed(a))
+      return failure();
+    v = n.reshape(x, {ShapedType::getNumElements(s.take_front(*a)),
+                      ShapedType::getNumElements(s.drop_front(*a))});
+    if (!v)
+      return failure();
+    axis = 1;
+  }
+  auto vs = n.shapeOf(v);
+  int64_t vr = vs.size();
+  std::string why;
+  auto amShape = ArgMaxOp::inferResultShape(vs, axis, /*keepdims=*/true, &why);
+  if (failed(amShape))
+    return n.fail(why);
+  // ArgMax reports the first of equal maxima, as Hardmax requires.
+  Value am = n.b.createOrFold<ArgMaxOp>(
+      n.loc, RankedTensorType::get(*amShape, n.b.getI64Type()), v,
+      n.b.getI64IntegerAttr(axis), n.b.getBoolAttr(true),
+      n.b.getBoolAttr(false));
+  llvm::SmallVector<int64_t> iotaShape(vr - axis, 1);
+  iotaShape[0] = vs[axis];
+  llvm::SmallVector<int64_t> iota(vs[axis]);
+  for (int64_t i = 0; i < vs[axis]; ++i)
+    iota[i] = i;
+  Value positions = ConstantOp::create(
+      n.b, n.loc,
+      DenseElementsAttr::get(RankedTensorType::get(iotaShape, n.b.getI64Type()),
+                             llvm::ArrayRef<int64_t>(iota)));
+  Value y = n.castElements(n.binary<EqualOp>(am, positions, true), n.eltOf(x));
+  if (y && n.opset < 13)
+    y = n.reshape(y, s);
+  if (!y)
+    return failure();
+  return n.setResult(y);
+}
+
+/// IsInf: comparisons with the infinities the attributes ask for.
+static LogicalResult isInf(Node &n) {
+  Value x = n.input(0);
+  if (!x || failed(requireFloat(n, x)))
+    return failure();
+  bool pos = n.attrInt("detect_positive", 1) != 0;
+  bool neg = n.attrInt("detect_negative", 1) != 0;
+  Type elt = n.eltOf(x);
+  Value r;
+  if (pos)
+    r = n.binary<EqualOp>(x, n.scalar(elt, INFINITY), true);
+  if (neg) {
+    Value m = n.binary<EqualOp>(x, n.scalar(elt, -INFINITY), true);
+    r = r ? n.binary<OrOp>(r, m, true) : m;
+  }
+  if (!pos && !neg) {
+    if (!n.typeOf(x).hasStaticShape())
+      return n.fail("unsupported dynamic shape with neither infinity detected");
+    n.setConstResult(
+        0, DenseElementsAttr::get(
+               RankedTensorType::get(n.shapeOf(x), n.b.getI1Type()), false));
+    return success();
+  }
+  if (!r)
+    return failure();
+  return n.setResult(r);
+}
+
 static LogicalResult gelu(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x)))
@@ -210,20 +297,23 @@ static LogicalResult leakyRelu(Node &n) {
 void onnx_import::populateHandlersG_L(HandlerRegistry &r) {
   r.onOp("Gather", 1, gather);
   r.onOp("Gelu", 20, gelu);
-  r.onOp("Gemm", 1, gemm);
+  r.onOp("Gemm", 7, gemm);
   r.onOp("GlobalAveragePool", 1, [](Node &n) { return globalPool(n, false); });
   r.onOp("GlobalMaxPool", 1, [](Node &n) { return globalPool(n, true); });
-  r.onOp("Greater", 1, binaryHandler<GreaterOp>(true));
+  r.onOp("Greater", 7, binaryHandler<GreaterOp>(true));
   r.onOp("GreaterOrEqual", 12, binaryHandler<GreaterEqualOp>(true));
-  r.onOp("HardSigmoid", 1, hardSigmoid);
+  r.onOp("HardSigmoid", 6, hardSigmoid);
+  r.onOp("Hardmax", 1, hardmax);
+  r.onOp("Hardmax", 13, hardmax);
   r.onOp("HardSwish", 14, unaryFloatHandler<HardSwishOp>());
   r.onOp("Identity", 1, identity);
-  r.onOp("InstanceNormalization", 1, instanceNorm);
+  r.onOp("InstanceNormalization", 6, instanceNorm);
+  r.onOp("IsInf", 10, isInf);
   r.onOp("LayerNormalization", 17, layerNorm);
-  r.onOp("LeakyRelu", 1, leakyRelu);
-  r.onOp("Less", 1, binaryHandler<LessOp>(true));
+  r.onOp("LeakyRelu", 6, leakyRelu);
+  r.onOp("Less", 7, binaryHandler<LessOp>(true));
   r.onOp("LessOrEqual", 12, binaryHandler<LessEqualOp>(true));
-  r.onOp("Log", 1, unaryFloatHandler<LogOp>());
+  r.onOp("Log", 6, unaryFloatHandler<LogOp>());
   r.onOp("LogSoftmax", 1, [](Node &n) { return softmax(n, /*log=*/true); });
   r.onOp("LogSoftmax", 13, [](Node &n) { return softmax(n, /*log=*/true); });
 }

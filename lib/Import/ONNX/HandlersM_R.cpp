@@ -15,8 +15,29 @@ using namespace mlir::qc;
 using namespace mlir::qc::onnx_import;
 
 /// Max / Min / Sum / Mean take any number of inputs: a chain of binary ops.
+LogicalResult onnx_import::requireEqualShapesBeforeOpset8(Node &n) {
+  if (n.opset >= 8)
+    return success();
+  Value first = n.input(0);
+  if (!first)
+    return failure();
+  for (unsigned i = 1; i < n.numInputs(); ++i) {
+    Value v = n.input(i);
+    if (!v)
+      return failure();
+    if (n.shapeOf(v) != n.shapeOf(first))
+      return n.fail("inputs of different shapes (" +
+                    shapeToString(n.shapeOf(first)) + " and " +
+                    shapeToString(n.shapeOf(v)) +
+                    "): this op broadcasts only from opset 8");
+  }
+  return success();
+}
+
 template <typename OpTy>
 static LogicalResult variadic(Node &n, bool mean = false) {
+  if (failed(requireEqualShapesBeforeOpset8(n)))
+    return failure();
   Value acc = n.input(0);
   for (unsigned i = 1; acc && i < n.numInputs(); ++i)
     acc = n.binary<OpTy>(acc, n.input(i));
@@ -150,6 +171,51 @@ static LogicalResult prelu(Node &n) {
   return n.setResult(r);
 }
 
+/// QuantizeLinear whose scale or zero point is only known at run time:
+/// y = saturate(round_half_even(x / scale) + zero_point), computed in float
+/// and stored through the storage view (scale 1, zero point 0), whose
+/// quantization of the already integral value only saturates it.
+static LogicalResult quantizeAtRunTime(Node &n, Value x, Type storage) {
+  if (n.attrInt("block_size", 0) != 0)
+    return n.fail("blocked quantization (block_size) is not supported");
+  if (n.hasInput(2)) {
+    std::optional<ElementsAttr> cz = n.constInput(2);
+    Value z = cz ? Value() : n.input(2);
+    if (!cz && !z)
+      return failure();
+    Type zElt =
+        cz ? cast<ShapedType>(cz->getType()).getElementType() : n.eltOf(z);
+    if (auto q = dyn_cast<quant::QuantizedType>(zElt))
+      zElt = IntegerType::get(n.ctx(), q.getStorageTypeIntegralWidth(),
+                              q.isSigned() ? IntegerType::Signless
+                                           : IntegerType::Unsigned);
+    storage = zElt;
+  }
+  Type f32 = n.b.getF32Type();
+  Type view = storageViewType(storage, f32);
+  if (!view)
+    return n.fail("unsupported quantized storage type " + debugString(storage));
+  int64_t rank = n.rankOf(x);
+  Value scale = broadcastQuantParam(n, quantParamAsF32(n, 1), rank);
+  if (!scale)
+    return failure();
+  // ONNX divides by the scale (it does not multiply by a reciprocal) and
+  // rounds before adding the zero point.
+  Value v = n.binary<DivOp>(n.castElements(x, f32), scale);
+  if (!v)
+    return failure();
+  v = n.unary<RoundOp>(v);
+  if (n.hasInput(2))
+    v = n.binary<AddOp>(v, broadcastQuantParam(n, quantParamAsF32(n, 2), rank));
+  if (!v)
+    return failure();
+  if (n.shapeOf(v) != n.shapeOf(x))
+    return n.fail("the scale and zero point do not match the input shape " +
+                  shapeToString(n.shapeOf(x)));
+  return n.setResult(quant::QuantizeCastOp::create(
+      n.b, n.loc, RankedTensorType::get(n.shapeOf(x), view), v));
+}
+
 static LogicalResult quantize(Node &n) {
   Value x = n.input(0);
   if (!x || failed(requireFloat(n, x, "x")))
@@ -160,6 +226,8 @@ static LogicalResult quantize(Node &n) {
     if (!storage)
       return n.fail("unsupported output_dtype " + onnxTypeName(dt));
   }
+  if (!n.constInput(1) || (n.hasInput(2) && !n.constInput(2)))
+    return quantizeAtRunTime(n, x, storage);
   auto qt = quantTypeFromParams(n, 1, 2, n.shapeOf(x), storage);
   if (failed(qt))
     return failure();
@@ -325,7 +393,11 @@ LogicalResult onnx_import::resizeImpl(Node &n, unsigned scalesIdx,
 
   std::optional<llvm::SmallVector<double>> scales;
   llvm::SmallVector<int64_t> outShape;
-  if (n.hasInput(scalesIdx)) {
+  if (scalesIdx == kScalesAttribute) {
+    scales = n.attrFloats("scales");
+    if (!scales)
+      return n.fail("missing the scales attribute");
+  } else if (n.hasInput(scalesIdx)) {
     auto s = n.constFloats(scalesIdx, "scales");
     if (failed(s))
       return failure();
@@ -397,17 +469,17 @@ static LogicalResult resize(Node &n) {
 
 void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
   r.onOp("MatMul", 1, matmul);
-  r.onOp("Max", 1, [](Node &n) { return variadic<MaxOp>(n); });
+  r.onOp("Max", 6, [](Node &n) { return variadic<MaxOp>(n); });
   r.onOp("MaxPool", 1, [](Node &n) -> LogicalResult {
     if (failed(n.onlyOutputs(1)))
       return failure();
     return pool2D(n, PoolKind::Max);
   });
-  r.onOp("Mean", 1, [](Node &n) { return variadic<AddOp>(n, true); });
-  r.onOp("Min", 1, [](Node &n) { return variadic<MinOp>(n); });
+  r.onOp("Mean", 6, [](Node &n) { return variadic<AddOp>(n, true); });
+  r.onOp("Min", 6, [](Node &n) { return variadic<MinOp>(n); });
   r.onOp("Mod", 10, mod);
-  r.onOp("Mul", 1, binaryHandler<MulOp>());
-  r.onOp("Neg", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Mul", 7, binaryHandler<MulOp>());
+  r.onOp("Neg", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();
@@ -419,14 +491,14 @@ void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
       return failure();
     return n.setResult(n.unary<NotOp>(x));
   });
-  r.onOp("Or", 1, binaryHandler<OrOp>(true));
-  r.onOp("Pad", 1, pad);
+  r.onOp("Or", 7, binaryHandler<OrOp>(true));
+  r.onOp("Pad", 2, pad);
   r.onOp("Pad", 11, pad);
-  r.onOp("Pow", 1, powOp);
-  r.onOp("PRelu", 1, prelu);
+  r.onOp("Pow", 7, powOp);
+  r.onOp("PRelu", 7, prelu);
   r.onOp("QuantizeLinear", 10, quantize);
   r.onOp("Range", 11, range);
-  r.onOp("Reciprocal", 1, unaryFloatHandler<ReciprocalOp>());
+  r.onOp("Reciprocal", 6, unaryFloatHandler<ReciprocalOp>());
   struct {
     const char *name;
     ReduceKind kind;
@@ -447,7 +519,7 @@ void onnx_import::populateHandlersM_R(HandlerRegistry &r) {
     r.onOp(name, 1, [k](Node &n) { return reduceOp(n, k, false); });
     r.onOp(name, inputSince, [k](Node &n) { return reduceOp(n, k, true); });
   }
-  r.onOp("Relu", 1, [](Node &n) -> LogicalResult {
+  r.onOp("Relu", 6, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
       return failure();

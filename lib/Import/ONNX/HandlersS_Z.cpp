@@ -336,12 +336,95 @@ static LogicalResult unsqueeze(Node &n) {
 }
 
 static LogicalResult sum(Node &n) {
+  if (failed(requireEqualShapesBeforeOpset8(n)))
+    return failure();
   Value acc = n.input(0);
   for (unsigned i = 1; acc && i < n.numInputs(); ++i)
     acc = n.binary<AddOp>(acc, n.input(i));
   if (!acc)
     return failure();
   return n.setResult(acc);
+}
+
+/// Shrink: x < -lambd ? x + bias : (x > lambd ? x - bias : 0).
+static LogicalResult shrink(Node &n) {
+  Value x = n.input(0);
+  if (!x || failed(requireFloat(n, x)))
+    return failure();
+  Type elt = n.eltOf(x);
+  double lambd = n.attrFloat("lambd", 0.5), bias = n.attrFloat("bias", 0.0);
+  Value low = n.binary<LessOp>(x, n.scalar(elt, -lambd), true);
+  Value high = n.binary<GreaterOp>(x, n.scalar(elt, lambd), true);
+  Value plus = n.binary<AddOp>(x, n.scalar(elt, bias));
+  Value minus = n.binary<SubOp>(x, n.scalar(elt, bias));
+  Value zero = n.scalar(elt, 0.0);
+  if (!low || !high || !plus || !minus)
+    return failure();
+  auto type = n.typeOf(x);
+  Value inner = n.b.createOrFold<WhereOp>(n.loc, type, high, minus, zero);
+  return n.setResult(n.b.createOrFold<WhereOp>(n.loc, type, low, plus, inner));
+}
+
+/// Trilu: keeps the elements on and above (upper) or on and below (lower)
+/// the k-th diagonal of the last two dimensions. The column-minus-row
+/// offsets are a constant; k may be computed at run time.
+static LogicalResult trilu(Node &n) {
+  Value x = n.input(0);
+  if (!x)
+    return failure();
+  if (n.eltOf(x).isInteger(1))
+    return n.fail("unsupported bool input");
+  int64_t rank = n.rankOf(x);
+  if (rank < 2)
+    return n.fail("input must have rank >= 2");
+  auto s = n.shapeOf(x);
+  int64_t rows = s[rank - 2], cols = s[rank - 1];
+  if (ShapedType::isDynamic(rows) || ShapedType::isDynamic(cols))
+    return n.fail("unsupported dynamic matrix dimensions (use --input-shape)");
+  bool upper = n.attrInt("upper", 1) != 0;
+  auto maskType = RankedTensorType::get({rows, cols}, n.b.getI1Type());
+  Value mask;
+  std::optional<ElementsAttr> ck =
+      n.hasInput(1) ? n.constInput(1) : std::optional<ElementsAttr>();
+  if (!n.hasInput(1) || ck) {
+    int64_t k = 0;
+    if (ck) {
+      auto v = getIntValues(*ck);
+      if (!v || v->size() != 1)
+        return n.fail("k must be a scalar");
+      k = v->front();
+    }
+    llvm::SmallVector<bool> keep;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        keep.push_back(upper ? j - i >= k : j - i <= k);
+    mask =
+        ConstantOp::create(n.b, n.loc, DenseElementsAttr::get(maskType, keep));
+  } else {
+    Value k = n.input(1);
+    if (!k)
+      return failure();
+    if (!n.eltOf(k).isInteger(64) || n.typeOf(k).getNumElements() != 1)
+      return n.fail("k must be an int64 scalar");
+    llvm::SmallVector<int64_t> offsets;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        offsets.push_back(j - i);
+    Value d = ConstantOp::create(
+        n.b, n.loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({rows, cols}, n.b.getI64Type()),
+            llvm::ArrayRef<int64_t>(offsets)));
+    if (n.rankOf(k) != 0)
+      k = n.reshape(k, {});
+    mask = upper ? n.binary<GreaterEqualOp>(d, k, true)
+                 : n.binary<LessEqualOp>(d, k, true);
+    if (!mask)
+      return failure();
+  }
+  Value zero = n.scalar(n.eltOf(x), 0.0);
+  return n.setResult(
+      n.b.createOrFold<WhereOp>(n.loc, n.typeOf(x), mask, x, zero));
 }
 
 /// y = x > alpha ? x : 0.
@@ -406,9 +489,10 @@ static LogicalResult where(Node &n) {
 }
 
 void onnx_import::populateHandlersS_Z(HandlerRegistry &r) {
-  r.onOp("Selu", 1, selu);
+  r.onOp("Selu", 6, selu);
   r.onOp("Shape", 1, shape);
-  r.onOp("Sigmoid", 1, unaryFloatHandler<SigmoidOp>());
+  r.onOp("Shrink", 9, shrink);
+  r.onOp("Sigmoid", 6, unaryFloatHandler<SigmoidOp>());
   r.onOp("Sign", 9, [](Node &n) -> LogicalResult {
     Value x = n.input(0);
     if (!x)
@@ -426,20 +510,26 @@ void onnx_import::populateHandlersS_Z(HandlerRegistry &r) {
   r.onOp("SpaceToDepth", 1, spaceToDepth);
   r.onOp("Split", 2, split);
   r.onOp("Split", 13, split);
-  r.onOp("Sqrt", 1, unaryFloatHandler<SqrtOp>());
+  r.onOp("Sqrt", 6, unaryFloatHandler<SqrtOp>());
   r.onOp("Squeeze", 1, squeeze);
   r.onOp("Squeeze", 13, squeeze);
-  r.onOp("Sub", 1, binaryHandler<SubOp>());
-  r.onOp("Sum", 1, sum);
-  r.onOp("Tanh", 1, unaryFloatHandler<TanhOp>());
+  r.onOp("Sub", 7, binaryHandler<SubOp>());
+  r.onOp("Sum", 6, sum);
+  r.onOp("Tanh", 6, unaryFloatHandler<TanhOp>());
   r.onOp("ThresholdedRelu", 10, thresholdedRelu);
   r.onOp("Tile", 6, tile);
   r.onOp("Transpose", 1, transpose);
+  r.onOp("Trilu", 14, trilu);
   r.onOp("Unsqueeze", 1, unsqueeze);
   r.onOp("Unsqueeze", 13, unsqueeze);
+  // Upsample-7 takes its scales as an attribute, Upsample-9 as an input.
+  r.onOp("Upsample", 7, [](Node &n) {
+    return resizeImpl(n, kScalesAttribute, /*sizesIdx=*/~0u,
+                      /*legacy=*/true);
+  });
   r.onOp("Upsample", 9, [](Node &n) {
     return resizeImpl(n, 1, /*sizesIdx=*/~0u, /*legacy=*/true);
   });
   r.onOp("Where", 9, where);
-  r.onOp("Xor", 1, binaryHandler<XorOp>(true));
+  r.onOp("Xor", 7, binaryHandler<XorOp>(true));
 }

@@ -53,6 +53,11 @@ const Handler *HandlerRegistry::lookup(llvm::StringRef opType,
   return found;
 }
 
+int64_t HandlerRegistry::firstOpset(llvm::StringRef opType) const {
+  auto it = table.find(opType);
+  return it == table.end() || it->second.empty() ? 0 : it->second.front().first;
+}
+
 std::vector<std::string> HandlerRegistry::describe() const {
   // By op type, then by opset range (a plain string sort would put
   // "Split 13" before "Split 2-12").
@@ -136,7 +141,15 @@ LogicalResult GraphImporter::loadModel() {
   return success();
 }
 
-FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info) {
+bool GraphImporter::adoptArgType(Value v, Type t) {
+  if (!pendingQuantArgs.erase(v))
+    return false;
+  v.setType(t);
+  return true;
+}
+
+FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
+                                         bool quantOnly) {
   const std::string &name = info.name();
   if (!info.type().has_tensor_type())
     return error("graph input '" + name +
@@ -147,7 +160,11 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info) {
   if (!elt)
     return error("graph input '" + name + "' has unsupported element type " +
                  onnxTypeName(tt.elem_type()));
-  if (elt.isUnsignedInteger())
+  // Unsigned data that only QuantizeLinear/DequantizeLinear read is held
+  // as its storage view until a DequantizeLinear gives it real parameters.
+  if (elt.isUnsignedInteger() && quantOnly)
+    elt = storageViewType(elt, Float32Type::get(ctx));
+  if (!elt || elt.isUnsignedInteger())
     return error("graph input '" + name + "' has unsupported element type " +
                  onnxTypeName(tt.elem_type()) +
                  ": qc holds unsigned integers only as quantized data "
@@ -187,7 +204,8 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &proto,
     return node.fail("unsupported op");
   const Handler *handler = registry.lookup(proto.op_type(), opset);
   if (!handler)
-    return node.fail("unsupported opset for this op");
+    return node.fail("unsupported opset for this op (handled from opset " +
+                     llvm::Twine(registry.firstOpset(proto.op_type())) + ")");
   if (failed((*handler)(node))) {
     // Every failure should have said why; make sure one message appears.
     if (!node.diagnosed)
@@ -248,18 +266,42 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     return nullptr;
   }
 
+  // Which names are read only by QuantizeLinear/DequantizeLinear as data
+  // or zero point (`quantOnly`), and which only as DequantizeLinear data
+  // (`dqDataOnly`): graph inputs of those kinds can be quantized arguments.
+  llvm::StringMap<bool> quantOnly, dqDataOnly;
+  for (const auto &node : graph.node()) {
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    bool isDQ = defaultDomain && node.op_type() == "DequantizeLinear";
+    bool isQ = defaultDomain && node.op_type() == "QuantizeLinear";
+    for (auto [slot, in] : llvm::enumerate(node.input())) {
+      bool data = isDQ && slot == 0;
+      bool zeroPoint = (isDQ || isQ) && slot == 2;
+      quantOnly.try_emplace(in, true).first->second &= data || zeroPoint;
+      dqDataOnly.try_emplace(in, true).first->second &= data;
+    }
+  }
+  for (const auto &out : graph.output()) {
+    quantOnly[out.name()] = false;
+    dqDataOnly[out.name()] = false;
+  }
+
   // Graph inputs that name an initializer are defaults for constants (IR < 4
   // lists every initializer as an input too): they stay constants.
   llvm::SmallVector<const onnx::ValueInfoProto *> args;
   llvm::SmallVector<Type> argTypes;
+  llvm::SmallVector<bool> pendingArgs;
   for (const auto &in : graph.input()) {
     if (constants.count(in.name()))
       continue;
-    FailureOr<Type> t = inputType(in);
+    FailureOr<Type> t = inputType(in, quantOnly.lookup(in.name()));
     if (failed(t))
       return nullptr;
     args.push_back(&in);
     argTypes.push_back(*t);
+    Type elt = cast<RankedTensorType>(*t).getElementType();
+    pendingArgs.push_back(dqDataOnly.lookup(in.name()) &&
+                          (isa<IntegerType>(elt) || isStorageView(elt)));
   }
   for (const auto &entry : options.inputShapes)
     if (llvm::none_of(args, [&](const onnx::ValueInfoProto *a) {
@@ -284,6 +326,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   for (auto [i, info] : llvm::enumerate(args)) {
     values[info->name()] = entry->getArgument(i);
     func.setArgAttr(i, "qc.name", builder.getStringAttr(info->name()));
+    if (pendingArgs[i])
+      pendingQuantArgs.insert(entry->getArgument(i));
   }
   builder.setInsertionPointToEnd(entry);
 
@@ -315,8 +359,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
     results.push_back(v);
   }
   func::ReturnOp::create(builder, fileLoc, results);
-  func.setFunctionType(
-      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  // Arguments may have taken quantized types from DequantizeLinear nodes.
+  func.setFunctionType(builder.getFunctionType(entry->getArgumentTypes(),
+                                               ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "qc.name", builder.getStringAttr(out.name()));
 

@@ -23,6 +23,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Path.h"
@@ -42,8 +43,12 @@ namespace mlir::qc::onnx_import {
 class GraphImporter;
 class Node;
 
-/// Lowest and highest default-domain opset the importer accepts.
-constexpr int64_t kMinOpset = 9;
+/// Lowest and highest default-domain opset the importer accepts. Below
+/// opset 7 the arithmetic ops had no numpy-style broadcasting (and took a
+/// `broadcast` attribute instead); ops are registered from the first
+/// version whose semantics their handler implements, so an op whose form
+/// at an accepted opset differs is reported per node.
+constexpr int64_t kMinOpset = 7;
 constexpr int64_t kMaxOpset = 21;
 
 /// A type printed for messages.
@@ -60,6 +65,8 @@ public:
   const Handler *lookup(llvm::StringRef opType, int64_t opset) const;
   /// True when some handler exists for `opType`, whatever the opset.
   bool knows(llvm::StringRef opType) const { return table.count(opType); }
+  /// The first opset any handler of `opType` serves (0 when unknown).
+  int64_t firstOpset(llvm::StringRef opType) const;
   /// "Conv 1-10", "Conv 11+"-style entries for --list-ops.
   std::vector<std::string> describe() const;
 
@@ -288,9 +295,21 @@ public:
   /// How often each name is consumed (node inputs and graph outputs).
   llvm::StringMap<unsigned> uses;
 
+  /// Integer graph inputs consumed only as the data of DequantizeLinear
+  /// nodes whose parameters have not been seen yet. The first such node
+  /// with constant parameters gives the argument its quantized type, so
+  /// that the function takes the quantized data itself.
+  llvm::DenseSet<Value> pendingQuantArgs;
+
+  /// Gives the pending quantized argument `v` the type `t` and returns true;
+  /// false when `v` is not (or no longer) pending.
+  bool adoptArgType(Value v, Type t);
+  /// Ends the pending state of `v` with the type it has.
+  void settleArgType(Value v) { pendingQuantArgs.erase(v); }
+
 private:
   LogicalResult loadModel();
-  FailureOr<Type> inputType(const onnx::ValueInfoProto &info);
+  FailureOr<Type> inputType(const onnx::ValueInfoProto &info, bool quantOnly);
   LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   LogicalResult verifyModule(ModuleOp module);
 
@@ -345,25 +364,50 @@ struct Window2D {
 FailureOr<Window2D> resolveWindow2D(Node &n, llvm::ArrayRef<int64_t> nchw,
                                     llvm::ArrayRef<int64_t> kernel);
 
-/// The quantized element type described by constant scale / zero-point
-/// inputs of QuantizeLinear / DequantizeLinear for data of `shape`.
-/// `storage` is the storage integer type (signedness included) when there
-/// is no zero point to take it from.
 /// Softmax / LogSoftmax with the pre-13 "flatten to 2-D" semantics below
 /// opset 13 and the single-axis semantics from 13 on.
 LogicalResult softmax(Node &n, bool log);
 
 /// Resize (opset 10 and later) and Upsample; `legacy` selects the opset-10
 /// behaviour (asymmetric coordinates, floor rounding, no sizes input).
+/// `scalesIdx` kScalesAttribute reads the `scales` attribute instead of an
+/// input (Upsample before opset 9).
+constexpr unsigned kScalesAttribute = ~0u;
 LogicalResult resizeImpl(Node &n, unsigned scalesIdx, unsigned sizesIdx,
                          bool legacy);
+
+/// Max, Min, Mean and Sum broadcast their inputs from opset 8 on; before,
+/// every input must have the same shape.
+LogicalResult requireEqualShapesBeforeOpset8(Node &n);
 
 /// MaxPool / AveragePool on a rank-4 input.
 LogicalResult pool2D(Node &n, PoolKind kind);
 
+/// The quantized element type described by constant scale / zero-point
+/// inputs of QuantizeLinear / DequantizeLinear for data of `shape`.
+/// `storage` is the storage integer type (signedness included) when there
+/// is no zero point to take it from.
 FailureOr<Type> quantTypeFromParams(Node &n, unsigned scaleIdx, unsigned zpIdx,
                                     llvm::ArrayRef<int64_t> shape,
                                     Type storage);
+
+/// The "storage view" of an integer type: a per-tensor uniform type with
+/// scale 1 and zero point 0 over the full range of `storage` (`ui8`, `i8`,
+/// ...), whose dequantized values are the stored integers themselves. It
+/// carries unsigned data whose quantization parameters are only known at
+/// run time (qc has no unsigned integer tensors). Null for storage types qc
+/// cannot quantize to.
+Type storageViewType(Type storage, Type expressed);
+/// True for a storage-view type.
+bool isStorageView(Type t);
+
+/// Input `i` of a QuantizeLinear / DequantizeLinear (data, scale or zero
+/// point; constant, integer, float or storage view) as f32 values.
+Value quantParamAsF32(Node &n, unsigned i);
+/// A run-time scale or zero point shaped to broadcast against data of rank
+/// `rank`: scalars stay, one-element tensors become scalars, and per-axis
+/// vectors are laid along the node's `axis` attribute.
+Value broadcastQuantParam(Node &n, Value p, int64_t rank);
 
 } // namespace mlir::qc::onnx_import
 
