@@ -311,7 +311,7 @@ double sourceCoord(double x, const ResizeDim &dim, CoordinateMode mode) {
 }
 
 int64_t nearestIndex(double x, NearestMode mode, int64_t in) {
-  double r;
+  double r = std::floor(x);
   switch (mode) {
   case NearestMode::RoundPreferFloor: r = std::ceil(x - 0.5); break;
   case NearestMode::RoundPreferCeil: r = std::floor(x + 0.5); break;
