@@ -5,44 +5,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Executor/ExecutorTestUtil.h"
+
 #include "qc/Dialect/QC/IR/QCOps.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 using namespace mlir;
 using namespace mlir::qc;
 
 namespace {
-class ExecutorTest : public ::testing::Test {
-protected:
-  ExecutorTest() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-    context.getDiagEngine().registerHandler([this](Diagnostic &d) {
-      diagnostics += d.str() + "\n";
-      return success();
-    });
-  }
-
-  func::FuncOp parse(const char *src) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    if (!module)
-      return nullptr;
-    return *module->getOps<func::FuncOp>().begin();
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
-  std::string diagnostics;
-};
+/// These tests create executors themselves; they use the shared fixture for
+/// its context, parse() and the collected `diagnostics`.
+using ExecutorTest = mlir::qc::testing::ExecutorFixture;
 
 TEST_F(ExecutorTest, ConstantsObserversAndNames) {
   func::FuncOp fn = parse(R"mlir(

@@ -1,11 +1,11 @@
 //===- KernelsAHelpers.h - shared kernel helpers (internal) -----*- C++ -*-===//
 //
 // Part of quantc. Building blocks of the elementwise, shape and NN kernels:
-// element traits with a dtype dispatcher, fast half/bfloat16 conversions,
-// an iterator over strided (broadcast, transposed, sliced) views, a copy
-// through per-dimension index tables, and quantization parameters read from
-// MLIR types. Everything lives in namespace `ka` so that these inline
-// definitions cannot clash with another kernel family's helpers.
+// element traits with a dtype dispatcher, an iterator over strided
+// (broadcast, transposed, sliced) views, a copy through per-dimension index
+// tables, and quantization parameters read from MLIR types. Everything lives
+// in namespace `ka` so that these inline definitions cannot clash with
+// another kernel family's helpers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,80 +40,12 @@ inline LogicalResult fail(KernelContext &ctx, std::string message) {
 }
 
 //===----------------------------------------------------------------------===//
-// Half and bfloat16
-//===----------------------------------------------------------------------===//
-
-// Tensor.h's conversions go through APFloat, which is exact but far too slow
-// for a per-element inner loop; these are bit-exact equivalents (the unit
-// tests compare them against Tensor.h's).
-
-inline float halfBitsToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu;
-  uint32_t mant = h & 0x3ffu;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else {
-    // Zero or subnormal: mant * 2^-24 is exact in float.
-    float f = static_cast<float>(mant) * 0x1p-24f;
-    return sign ? -f : f;
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-inline uint16_t floatToHalfBits(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
-  uint32_t ax = x & 0x7fffffffu;
-  if (ax >= 0x7f800000u) // inf, or NaN kept quiet with its top payload bits
-    return sign | 0x7c00u |
-           (ax > 0x7f800000u ? 0x200u | ((ax >> 13) & 0x3ffu) : 0u);
-  if (ax >= 0x477ff000u) // >= 65520 rounds to infinity
-    return sign | 0x7c00u;
-  if (ax < 0x38800000u) {
-    // Below the smallest normal half: count units of 2^-24 (scaling by a
-    // power of two is exact), rounded half to even. 1024 units is the
-    // smallest normal, whose encoding is also 1024.
-    float a;
-    std::memcpy(&a, &ax, 4);
-    float units = numerics::roundHalfToEven(a * 0x1p24f);
-    return sign | static_cast<uint16_t>(units);
-  }
-  // Normal: rebias the exponent and round the 13 dropped bits half to even;
-  // a carry out of the mantissa correctly bumps the exponent.
-  uint32_t r = ax - (112u << 23);
-  r += 0xfffu + ((r >> 13) & 1u);
-  return sign | static_cast<uint16_t>(r >> 13);
-}
-
-inline float bf16BitsToFloat(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-inline uint16_t floatToBf16Bits(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  if ((x & 0x7fffffffu) > 0x7f800000u)
-    return static_cast<uint16_t>((x >> 16) | 0x40u);
-  x += 0x7fffu + ((x >> 16) & 1u);
-  return static_cast<uint16_t>(x >> 16);
-}
-
-//===----------------------------------------------------------------------===//
 // Element traits and dispatch
 //===----------------------------------------------------------------------===//
 
 /// `Storage` is what the tensor holds, `Compute` what kernels compute in:
-/// half and bfloat16 compute in float and round back to nearest even.
+/// half and bfloat16 compute in float and round back to nearest even with
+/// Tensor.h's bit-level conversions.
 template <DType D> struct Elt;
 
 #define QC_KA_PLAIN_ELT(D, T)                                                  \
@@ -136,21 +68,19 @@ QC_KA_PLAIN_ELT(I64, int64_t)
 QC_KA_PLAIN_ELT(U64, uint64_t)
 #undef QC_KA_PLAIN_ELT
 
-template <> struct Elt<DType::F16> {
+/// A 16-bit float held as its bits and computed in float.
+template <DType D, float (*Widen)(uint16_t), uint16_t (*Narrow)(float)>
+struct Float16Elt {
   using Storage = uint16_t;
   using Compute = float;
-  static constexpr DType kDType = DType::F16;
-  static Compute load(Storage v) { return halfBitsToFloat(v); }
-  static Storage store(Compute v) { return floatToHalfBits(v); }
+  static constexpr DType kDType = D;
+  static Compute load(Storage v) { return Widen(v); }
+  static Storage store(Compute v) { return Narrow(v); }
 };
-
-template <> struct Elt<DType::BF16> {
-  using Storage = uint16_t;
-  using Compute = float;
-  static constexpr DType kDType = DType::BF16;
-  static Compute load(Storage v) { return bf16BitsToFloat(v); }
-  static Storage store(Compute v) { return floatToBf16Bits(v); }
-};
+template <>
+struct Elt<DType::F16> : Float16Elt<DType::F16, halfToFloat, floatToHalf> {};
+template <>
+struct Elt<DType::BF16> : Float16Elt<DType::BF16, bf16ToFloat, floatToBf16> {};
 
 template <> struct Elt<DType::Bool> {
   using Storage = uint8_t;

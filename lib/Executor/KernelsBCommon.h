@@ -1,5 +1,4 @@
 //===- KernelsBCommon.h - helpers shared by the kernel files ----*- C++ -*-===//
-// C++ -*-===//
 //
 // Part of quantc. Internal to the executor: dtype conversion in bulk, the
 // scale and zero point governing each element of a quantized tensor, and
@@ -32,81 +31,12 @@ namespace mlir::qc::exec::kb {
 // Scalar conversions
 //===----------------------------------------------------------------------===//
 
-// Bit-level IEEE half / bfloat16 conversions, round to nearest even. The
-// Tensor.h versions go through APFloat, which is exact but far too slow for
-// converting multi-megabyte f16 weights on every call; these give the same
-// results for every non-NaN input (checked against them by the unit tests).
-
-inline float bitsToFloat(uint32_t b) {
-  float f;
-  std::memcpy(&f, &b, 4);
-  return f;
-}
-
-inline uint32_t floatToBits(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, 4);
-  return b;
-}
-
-inline float fastHalfToFloat(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu;
-  uint32_t mant = h & 0x3ffu;
-  if (exp == 0x1fu)
-    return bitsToFloat(sign | 0x7f800000u | (mant << 13));
-  if (exp != 0)
-    return bitsToFloat(sign | ((exp + 112u) << 23) | (mant << 13));
-  // Zero or subnormal: mant * 2^-24 is exact in float.
-  float mag = static_cast<float>(mant) * 0x1p-24f;
-  return bitsToFloat(sign | floatToBits(mag));
-}
-
-inline uint16_t fastFloatToHalf(float f) {
-  uint32_t x = floatToBits(f);
-  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
-  uint32_t ax = x & 0x7fffffffu;
-  if (ax > 0x7f800000u) // NaN: keep it quiet and keep the top payload bits.
-    return sign | 0x7e00u | static_cast<uint16_t>((ax >> 13) & 0x1ffu);
-  // 65520 is halfway between the largest half (65504) and 2^16; the tie goes
-  // to the even neighbour, which is infinity.
-  if (ax >= 0x477ff000u)
-    return sign | 0x7c00u;
-  if (ax < 0x38800000u) {
-    // Below 2^-14: a half subnormal (or zero) with unit 2^-24. Scaling by
-    // 2^24 is exact, so one round-half-even gives the correctly rounded code;
-    // a carry to 0x400 is the smallest normal, which is also correct.
-    float scaled = bitsToFloat(ax) * 0x1p24f;
-    return sign | static_cast<uint16_t>(numerics::roundHalfToEven(scaled));
-  }
-  uint32_t h = (((ax >> 23) - 112u) << 10) | ((ax >> 13) & 0x3ffu);
-  uint32_t rest = ax & 0x1fffu;
-  // A carry out of the mantissa correctly bumps the exponent.
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u)))
-    ++h;
-  return sign | static_cast<uint16_t>(h);
-}
-
-inline float fastBf16ToFloat(uint16_t b) {
-  return bitsToFloat(static_cast<uint32_t>(b) << 16);
-}
-
-inline uint16_t fastFloatToBf16(float f) {
-  uint32_t x = floatToBits(f);
-  if ((x & 0x7fffffffu) > 0x7f800000u)
-    return static_cast<uint16_t>((x >> 16) | 0x40u);
-  // Round half to even on the 16 dropped bits; overflow carries into the
-  // exponent and reaches infinity exactly when it should.
-  x += 0x7fffu + ((x >> 16) & 1u);
-  return static_cast<uint16_t>(x >> 16);
-}
-
 /// Rounds `v` to the precision of float dtype `t` (identity for f32/f64).
 inline float roundToDType(float v, DType t) {
   if (t == DType::F16)
-    return fastHalfToFloat(fastFloatToHalf(v));
+    return halfToFloat(floatToHalf(v));
   if (t == DType::BF16)
-    return fastBf16ToFloat(fastFloatToBf16(v));
+    return bf16ToFloat(floatToBf16(v));
   return v;
 }
 

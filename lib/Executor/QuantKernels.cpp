@@ -78,13 +78,13 @@ void kb::loadAs(const Tensor &t, int64_t begin, int64_t end, T *out) {
   case DType::F16: {
     const uint16_t *p = t.data<uint16_t>();
     for (int64_t i = begin; i < end; ++i)
-      out[i - begin] = static_cast<T>(fastHalfToFloat(p[i]));
+      out[i - begin] = static_cast<T>(halfToFloat(p[i]));
     return;
   }
   case DType::BF16: {
     const uint16_t *p = t.data<uint16_t>();
     for (int64_t i = begin; i < end; ++i)
-      out[i - begin] = static_cast<T>(fastBf16ToFloat(p[i]));
+      out[i - begin] = static_cast<T>(bf16ToFloat(p[i]));
     return;
   }
   default:
@@ -116,13 +116,13 @@ void kb::storeAs(const T *in, int64_t begin, int64_t end, Tensor &t) {
   case DType::F16: {
     uint16_t *p = t.data<uint16_t>();
     for (int64_t i = begin; i < end; ++i)
-      p[i] = fastFloatToHalf(static_cast<float>(in[i - begin]));
+      p[i] = floatToHalf(static_cast<float>(in[i - begin]));
     return;
   }
   case DType::BF16: {
     uint16_t *p = t.data<uint16_t>();
     for (int64_t i = begin; i < end; ++i)
-      p[i] = fastFloatToBf16(static_cast<float>(in[i - begin]));
+      p[i] = floatToBf16(static_cast<float>(in[i - begin]));
     return;
   }
   default:

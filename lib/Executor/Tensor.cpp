@@ -8,7 +8,6 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinTypes.h"
-#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -173,36 +172,6 @@ Tensor Tensor::reshaped(ArrayRef<int64_t> newShape) const {
 
 Tensor Tensor::clone() const { return fromBytes(type, dims, ptr); }
 
-float qc::halfToFloat(uint16_t h) {
-  llvm::APFloat f(llvm::APFloat::IEEEhalf(), llvm::APInt(16, h));
-  bool lost;
-  f.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
-            &lost);
-  return f.convertToFloat();
-}
-
-uint16_t qc::floatToHalf(float v) {
-  llvm::APFloat f(v);
-  bool lost;
-  f.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-            &lost);
-  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
-}
-
-float qc::bf16ToFloat(uint16_t b) {
-  uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-uint16_t qc::floatToBf16(float v) {
-  llvm::APFloat f(v);
-  bool lost;
-  f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmNearestTiesToEven, &lost);
-  return static_cast<uint16_t>(f.bitcastToAPInt().getZExtValue());
-}
-
 double Tensor::getAsDouble(int64_t i) const {
   switch (type) {
   case DType::F32: return data<float>()[i];
@@ -225,8 +194,9 @@ double Tensor::getAsDouble(int64_t i) const {
 void Tensor::setFromDouble(int64_t i, double v) {
   switch (type) {
   case DType::F32: data<float>()[i] = static_cast<float>(v); return;
-  case DType::F16: data<uint16_t>()[i] = floatToHalf(static_cast<float>(v)); return;
-  case DType::BF16: data<uint16_t>()[i] = floatToBf16(static_cast<float>(v)); return;
+  // Straight from the double: going through float could round twice.
+  case DType::F16: data<uint16_t>()[i] = doubleToHalf(v); return;
+  case DType::BF16: data<uint16_t>()[i] = doubleToBf16(v); return;
   case DType::F64: data<double>()[i] = v; return;
   case DType::Bool: data<uint8_t>()[i] = v != 0.0; return;
   case DType::I8: data<int8_t>()[i] = static_cast<int8_t>(v); return;

@@ -5,84 +5,25 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExecutorTestUtil.h"
+
 #include "qc/Dialect/QC/Utils/Numerics.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <random>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-template <typename T>
-Tensor makeTensor(DType dtype, std::vector<int64_t> shape,
-                  std::vector<T> values) {
-  Tensor t(dtype, shape);
-  EXPECT_EQ(t.byteSize(), values.size() * sizeof(T));
-  std::memcpy(t.raw(), values.data(), t.byteSize());
-  return t;
-}
-
-Tensor f32(std::vector<int64_t> shape, std::vector<float> values) {
-  return makeTensor(DType::F32, std::move(shape), std::move(values));
-}
-
-template <typename T> std::vector<T> elems(const Tensor &t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numElements());
-}
-
-class ElementwiseKernelTest : public ::testing::Test {
+class ElementwiseKernelTest : public ExecutorFixture {
 protected:
-  ElementwiseKernelTest() {
-    DialectRegistry registry;
-    qc::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  /// Runs @f of `src`; returns the error message of a failed run in `error`
-  /// (and no outputs) when `error` is given, else fails the test.
-  std::vector<Tensor> run(const char *src, std::vector<Tensor> inputs,
-                          std::string *error = nullptr, unsigned threads = 1) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    if (!module) {
-      ADD_FAILURE() << "cannot parse the test program";
-      return {};
-    }
-    auto func = module->lookupSymbol<func::FuncOp>("f");
-    ExecutorOptions options;
-    options.numThreads = threads;
-    auto exe = Executor::create(func, options);
-    if (failed(exe)) {
-      ADD_FAILURE() << "cannot create the executor";
-      return {};
-    }
-    std::string err;
-    FailureOr<std::vector<Tensor>> out = (*exe)->run(inputs, err);
-    if (failed(out)) {
-      if (error)
-        *error = err;
-      else
-        ADD_FAILURE() << err;
-      return {};
-    }
-    EXPECT_EQ(error, nullptr) << "expected the run to fail";
-    return *out;
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  ElementwiseKernelTest() : ExecutorFixture(/*threads=*/1, /*function=*/"f") {}
 };
 
 TEST_F(ElementwiseKernelTest, AddBroadcastsLikeNumPy) {
@@ -115,7 +56,7 @@ TEST_F(ElementwiseKernelTest, BroadcastRank4MatchesIndexFormula) {
     a[i] = i + 1;
   for (int i = 0; i < 20; ++i)
     b[i] = 0.5f * i - 3;
-  auto out = run(src, {f32({2, 1, 3, 1}, a), f32({4, 1, 5}, b)}, nullptr, 4);
+  auto out = run(src, {f32({2, 1, 3, 1}, a), f32({4, 1, 5}, b)}, /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   const float *z = out[0].data<float>();
   for (int i = 0; i < 2; ++i)
@@ -137,7 +78,8 @@ TEST_F(ElementwiseKernelTest, LargeBroadcastOnThreads) {
     a[i] = static_cast<float>(i % 1000);
   for (size_t i = 0; i < b.size(); ++i)
     b[i] = static_cast<float>(i) * 1000.0f;
-  auto out = run(src, {f32({64, 1, 333}, a), f32({1, 50, 1}, b)}, nullptr, 4);
+  auto out =
+      run(src, {f32({64, 1, 333}, a), f32({1, 50, 1}, b)}, /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   const float *z = out[0].data<float>();
   int64_t bad = 0;
@@ -289,11 +231,9 @@ TEST_F(ElementwiseKernelTest, IntegerDivisionByZeroIsARunTimeError) {
       %0 = qc.div %a, %b : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
       return %0 : tensor<3xi64>
     })mlir";
-  std::string error;
-  auto out = run(src, {makeTensor<int64_t>(DType::I64, {3}, {1, 2, 3}),
-                       makeTensor<int64_t>(DType::I64, {3}, {1, 0, 1})},
-                 &error);
-  EXPECT_TRUE(out.empty());
+  std::string error = runExpectingFailure(
+      src, {makeTensor<int64_t>(DType::I64, {3}, {1, 2, 3}),
+            makeTensor<int64_t>(DType::I64, {3}, {1, 0, 1})});
   EXPECT_NE(error.find("'qc.div' failed: integer division by zero"),
             std::string::npos)
       << error;
@@ -303,10 +243,9 @@ TEST_F(ElementwiseKernelTest, IntegerDivisionByZeroIsARunTimeError) {
       %0 = qc.mod %a, %b : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
       return %0 : tensor<3xi64>
     })mlir";
-  error.clear();
-  run(modSrc, {makeTensor<int64_t>(DType::I64, {3}, {1, 2, 3}),
-               makeTensor<int64_t>(DType::I64, {3}, {1, 0, 1})},
-      &error);
+  error = runExpectingFailure(
+      modSrc, {makeTensor<int64_t>(DType::I64, {3}, {1, 2, 3}),
+               makeTensor<int64_t>(DType::I64, {3}, {1, 0, 1})});
   EXPECT_NE(error.find("integer modulo by zero"), std::string::npos) << error;
 }
 
@@ -396,8 +335,8 @@ TEST_F(ElementwiseKernelTest, CastSemantics) {
 }
 
 TEST_F(ElementwiseKernelTest, HalfConversionsAreExact) {
-  // Every half bit pattern to float and back, and floats around every
-  // rounding boundary to half, compared with Tensor.h's APFloat conversions.
+  // Every half bit pattern to float, and floats around rounding boundaries
+  // to half and bfloat16, compared with llvm::APFloat's conversions.
   const char *src = R"mlir(
     func.func @f(%h: tensor<65536xf16>, %x: tensor<4096xf32>)
         -> (tensor<65536xf32>, tensor<4096xf16>, tensor<4096xbf16>) {
@@ -434,7 +373,8 @@ TEST_F(ElementwiseKernelTest, HalfConversionsAreExact) {
   ASSERT_EQ(out.size(), 3u);
   int bad = 0;
   for (int i = 0; i < 65536; ++i) {
-    float want = halfToFloat(static_cast<uint16_t>(i));
+    float want =
+        apfloatFrom16(static_cast<uint16_t>(i), llvm::APFloat::IEEEhalf());
     float got = out[0].data<float>()[i];
     bad += std::isnan(want) ? !std::isnan(got)
                             : std::memcmp(&want, &got, 4) != 0;
@@ -443,9 +383,12 @@ TEST_F(ElementwiseKernelTest, HalfConversionsAreExact) {
   for (size_t i = 0; i < floats.size(); ++i) {
     if (std::isnan(floats[i]))
       continue;
-    EXPECT_EQ(out[1].data<uint16_t>()[i], floatToHalf(floats[i]))
+    llvm::APFloat f(floats[i]);
+    EXPECT_EQ(out[1].data<uint16_t>()[i],
+              apfloatTo16(f, llvm::APFloat::IEEEhalf()))
         << "float " << floats[i];
-    EXPECT_EQ(out[2].data<uint16_t>()[i], floatToBf16(floats[i]))
+    EXPECT_EQ(out[2].data<uint16_t>()[i],
+              apfloatTo16(f, llvm::APFloat::BFloat()))
         << "float " << floats[i];
   }
 }

@@ -8,99 +8,22 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExecutorTestUtil.h"
+
 #include "qc/Dialect/QC/Utils/Numerics.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-class LinalgKernelTest : public ::testing::Test {
+class LinalgKernelTest : public ExecutorFixture {
 protected:
-  LinalgKernelTest() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  /// Parses `src` (one func.func) and runs it on `inputs` with `threads`
-  /// executor threads.
-  std::vector<Tensor> run(const std::string &src, std::vector<Tensor> inputs,
-                          unsigned threads = 3) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    EXPECT_TRUE(module) << src;
-    if (!module)
-      return {};
-    auto func = *module->getOps<func::FuncOp>().begin();
-    ExecutorOptions options;
-    options.numThreads = threads;
-    auto exe = Executor::create(func, options);
-    EXPECT_TRUE(succeeded(exe));
-    if (failed(exe))
-      return {};
-    std::string error;
-    auto out = (*exe)->run(inputs, error);
-    EXPECT_TRUE(succeeded(out)) << error;
-    return succeeded(out) ? *out : std::vector<Tensor>{};
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  LinalgKernelTest() : ExecutorFixture(/*threads=*/3) {}
 };
-
-std::vector<float> randomFloats(size_t n, unsigned seed, float lo = -1.0f,
-                                float hi = 1.0f) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-
-std::vector<int> randomInts(size_t n, unsigned seed, int lo, int hi) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> dist(lo, hi);
-  std::vector<int> v(n);
-  for (int &x : v)
-    x = dist(gen);
-  return v;
-}
-
-Tensor f32Tensor(ArrayRef<int64_t> shape, const std::vector<float> &v) {
-  Tensor t(DType::F32, shape);
-  EXPECT_EQ(static_cast<size_t>(t.numElements()), v.size());
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-Tensor intTensor(DType dt, ArrayRef<int64_t> shape, const std::vector<int> &v) {
-  Tensor t(dt, shape);
-  EXPECT_EQ(static_cast<size_t>(t.numElements()), v.size());
-  for (size_t i = 0; i < v.size(); ++i)
-    t.setFromDouble(i, v[i]);
-  return t;
-}
-
-void expectClose(const Tensor &got, const std::vector<double> &want,
-                 double tol = 1e-5) {
-  ASSERT_EQ(static_cast<size_t>(got.numElements()), want.size());
-  for (size_t i = 0; i < want.size(); ++i)
-    ASSERT_NEAR(got.getAsDouble(i), want[i], tol + tol * std::fabs(want[i]))
-        << "element " << i;
-}
 
 /// Naive conv2d (NCHW, OIHW) straight from the op description.
 std::vector<double>
@@ -186,7 +109,7 @@ TEST_F(LinalgKernelTest, MatmulBatchBroadcast) {
       %0 = qc.matmul %a, %b : (tensor<2x1x3x5xf32>, tensor<4x5x6xf32>) -> tensor<2x4x3x6xf32>
       return %0 : tensor<2x4x3x6xf32>
     })mlir",
-                 {f32Tensor({2, 1, 3, 5}, a), f32Tensor({4, 5, 6}, b)});
+                 {f32({2, 1, 3, 5}, a), f32({4, 5, 6}, b)});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want;
   for (int i = 0; i < 2; ++i)
@@ -204,8 +127,7 @@ TEST_F(LinalgKernelTest, MatmulBatchBroadcast) {
 TEST_F(LinalgKernelTest, MatmulRankOneOperands) {
   auto v = randomFloats(5, 3), m = randomFloats(5 * 3, 4),
        l = randomFloats(2 * 4 * 5, 5);
-  auto out =
-      run(R"mlir(
+  auto out = run(R"mlir(
     func.func @f(%v: tensor<5xf32>, %m: tensor<5x3xf32>, %l: tensor<2x4x5xf32>)
         -> (tensor<3xf32>, tensor<2x4xf32>, tensor<f32>) {
       %0 = qc.matmul %v, %m : (tensor<5xf32>, tensor<5x3xf32>) -> tensor<3xf32>
@@ -213,7 +135,7 @@ TEST_F(LinalgKernelTest, MatmulRankOneOperands) {
       %2 = qc.matmul %v, %v : (tensor<5xf32>, tensor<5xf32>) -> tensor<f32>
       return %0, %1, %2 : tensor<3xf32>, tensor<2x4xf32>, tensor<f32>
     })mlir",
-          {f32Tensor({5}, v), f32Tensor({5, 3}, m), f32Tensor({2, 4, 5}, l)});
+                 {f32({5}, v), f32({5, 3}, m), f32({2, 4, 5}, l)});
   ASSERT_EQ(out.size(), 3u);
   std::vector<double> w0, w1, w2(1, 0.0);
   for (int n = 0; n < 3; ++n) {
@@ -285,7 +207,7 @@ TEST_F(LinalgKernelTest, LinearWithBiasThreaded) {
       %0 = qc.linear %x, %w, %b : (tensor<2x19x70xf32>, tensor<150x70xf32>, tensor<150xf32>) -> tensor<2x19x150xf32>
       return %0 : tensor<2x19x150xf32>
     })mlir",
-      {f32Tensor({2, 19, 70}, x), f32Tensor({150, 70}, w), f32Tensor({150}, b)},
+      {f32({2, 19, 70}, x), f32({150, 70}, w), f32({150}, b)},
       /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want;
@@ -311,8 +233,7 @@ TEST_F(LinalgKernelTest, Conv2DGroupsDilationPads) {
           : (tensor<2x4x9x8xf32>, tensor<6x2x3x3xf32>, tensor<6xf32>) -> tensor<2x6x4x7xf32>
       return %0 : tensor<2x6x4x7xf32>
     })mlir",
-                 {f32Tensor({2, 4, 9, 8}, x), f32Tensor({6, 2, 3, 3}, w),
-                  f32Tensor({6}, b)});
+                 {f32({2, 4, 9, 8}, x), f32({6, 2, 3, 3}, w), f32({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
   expectClose(out[0],
@@ -330,7 +251,7 @@ TEST_F(LinalgKernelTest, Conv2DLargeIm2colBlocks) {
           : (tensor<1x3x40x40xf32>, tensor<5x3x3x3xf32>) -> tensor<1x5x40x40xf32>
       return %0 : tensor<1x5x40x40xf32>
     })mlir",
-                 {f32Tensor({1, 3, 40, 40}, x), f32Tensor({5, 3, 3, 3}, w)},
+                 {f32({1, 3, 40, 40}, x), f32({5, 3, 3, 3}, w)},
                  /*threads=*/4);
   ASSERT_EQ(out.size(), 1u);
   expectClose(out[0],
@@ -348,8 +269,7 @@ TEST_F(LinalgKernelTest, DepthwiseConv2DWithMultiplier) {
           : (tensor<2x3x7x6xf32>, tensor<6x1x3x2xf32>, tensor<6xf32>) -> tensor<2x6x4x6xf32>
       return %0 : tensor<2x6x4x6xf32>
     })mlir",
-                 {f32Tensor({2, 3, 7, 6}, x), f32Tensor({6, 1, 3, 2}, w),
-                  f32Tensor({6}, b)});
+                 {f32({2, 3, 7, 6}, x), f32({6, 1, 3, 2}, w), f32({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
   expectClose(out[0],
@@ -371,8 +291,7 @@ TEST_F(LinalgKernelTest, ConvTranspose2DGroupsOutputPadding) {
           : (tensor<2x4x4x3xf32>, tensor<4x3x3x2xf32>, tensor<6xf32>) -> tensor<2x6x11x8xf32>
       return %0 : tensor<2x6x11x8xf32>
     })mlir",
-                 {f32Tensor({2, 4, 4, 3}, x), f32Tensor({4, 3, 3, 2}, w),
-                  f32Tensor({6}, b)});
+                 {f32({2, 4, 4, 3}, x), f32({4, 3, 3, 2}, w), f32({6}, b)});
   ASSERT_EQ(out.size(), 1u);
   auto bd = toDouble(b);
   expectClose(out[0],
@@ -395,7 +314,7 @@ TEST_F(LinalgKernelTest, WeightOnlyMatmulPerAxis) {
       %0 = qc.matmul %a, %w : (tensor<4x6xf32>, tensor<6x3x!quant.uniform<i8:f32:1, {0.05, 0.1:3, 0.02:-2}>>) -> tensor<4x3xf32>
       return %0 : tensor<4x3xf32>
     })mlir",
-                 {f32Tensor({4, 6}, a), intTensor(DType::I8, {6, 3}, wq)});
+                 {f32({4, 6}, a), intTensor(DType::I8, {6, 3}, wq)});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want;
   for (int m = 0; m < 4; ++m)
@@ -416,14 +335,14 @@ TEST_F(LinalgKernelTest, WeightOnlyLinearSubChannel) {
   const int zps[3][2] = {{0, 1}, {-1, 0}, {2, -3}};
   auto x = randomFloats(2 * 16, 24), b = randomFloats(3, 25);
   auto wq = randomInts(3 * 16, 26, -8, 7);
-  auto out = run(R"mlir(
+  auto out =
+      run(R"mlir(
     !w = !quant.uniform<i4:f32:{0:1, 1:8}, {{0.1, 0.2:1}, {0.3:-1, 0.4}, {0.5:2, 0.25:-3}}>
     func.func @f(%x: tensor<2x16xf32>, %w: tensor<3x16x!w>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
       %0 = qc.linear %x, %w, %b : (tensor<2x16xf32>, tensor<3x16x!w>, tensor<3xf32>) -> tensor<2x3xf32>
       return %0 : tensor<2x3xf32>
     })mlir",
-                 {f32Tensor({2, 16}, x), intTensor(DType::I8, {3, 16}, wq),
-                  f32Tensor({3}, b)});
+          {f32({2, 16}, x), intTensor(DType::I8, {3, 16}, wq), f32({3}, b)});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> want;
   for (int r = 0; r < 2; ++r)
@@ -451,7 +370,7 @@ TEST_F(LinalgKernelTest, WeightOnlyConv2DPerAxisU8) {
           : (tensor<1x2x5x5xf32>, tensor<4x2x3x3x!w>) -> tensor<1x4x5x5xf32>
       return %0 : tensor<1x4x5x5xf32>
     })mlir",
-          {f32Tensor({1, 2, 5, 5}, x), intTensor(DType::U8, {4, 2, 3, 3}, wq)});
+          {f32({1, 2, 5, 5}, x), intTensor(DType::U8, {4, 2, 3, 3}, wq)});
   ASSERT_EQ(out.size(), 1u);
   std::vector<double> wf(wq.size());
   for (size_t i = 0; i < wq.size(); ++i)

@@ -1,98 +1,27 @@
 //===- NNKernelsTest.cpp - executor softmax/norm/reduce/pool kernels ------===//
 //
 // Part of quantc. Checks the NN kernels against hand-computed values and
-// direct reference formulas written out in the tests.
+// direct reference formulas written out in the tests. Float comparisons allow
+// 1e-6 absolute plus a per-test relative tolerance.
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExecutorTestUtil.h"
+
 #include "qc/Dialect/QC/Utils/Numerics.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 #include <limits>
-#include <numeric>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-template <typename T>
-Tensor makeTensor(DType dtype, std::vector<int64_t> shape,
-                  std::vector<T> values) {
-  Tensor t(dtype, shape);
-  EXPECT_EQ(t.byteSize(), values.size() * sizeof(T));
-  std::memcpy(t.raw(), values.data(), t.byteSize());
-  return t;
-}
-
-Tensor f32(std::vector<int64_t> shape, std::vector<float> values) {
-  return makeTensor(DType::F32, std::move(shape), std::move(values));
-}
-
-Tensor iota(std::vector<int64_t> shape) {
-  int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                              std::multiplies<int64_t>());
-  std::vector<float> v(n);
-  std::iota(v.begin(), v.end(), 1.0f);
-  return f32(std::move(shape), std::move(v));
-}
-
-template <typename T> std::vector<T> elems(const Tensor &t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numElements());
-}
-
-void expectNear(const Tensor &t, const std::vector<double> &want,
-                double relTol) {
-  ASSERT_EQ(t.numElements(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.getAsDouble(i), want[i], relTol * std::fabs(want[i]) + 1e-6)
-        << "element " << i;
-}
-
-class NNKernelTest : public ::testing::Test {
+class NNKernelTest : public ExecutorFixture {
 protected:
-  NNKernelTest() {
-    DialectRegistry registry;
-    qc::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  std::vector<Tensor> run(const char *src, std::vector<Tensor> inputs,
-                          unsigned threads = 1) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    if (!module) {
-      ADD_FAILURE() << "cannot parse the test program";
-      return {};
-    }
-    auto func = module->lookupSymbol<func::FuncOp>("f");
-    ExecutorOptions options;
-    options.numThreads = threads;
-    auto exe = Executor::create(func, options);
-    if (failed(exe)) {
-      ADD_FAILURE() << "cannot create the executor";
-      return {};
-    }
-    std::string err;
-    FailureOr<std::vector<Tensor>> out = (*exe)->run(inputs, err);
-    if (failed(out)) {
-      ADD_FAILURE() << err;
-      return {};
-    }
-    return *out;
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  NNKernelTest() : ExecutorFixture(/*threads=*/1, /*function=*/"f") {}
 };
 
 TEST_F(NNKernelTest, SoftmaxAndLogSoftmaxAlongAMiddleAxis) {
@@ -120,8 +49,8 @@ TEST_F(NNKernelTest, SoftmaxAndLogSoftmaxAlongAMiddleAxis) {
         logSoft[idx] = x[idx] - m - std::log(sum);
       }
     }
-  expectNear(out[0], soft, 1e-6);
-  expectNear(out[1], logSoft, 1e-6);
+  expectNear(out[0], soft, 1e-6, 1e-6);
+  expectNear(out[1], logSoft, 1e-6, 1e-6);
 }
 
 TEST_F(NNKernelTest, LayerNormRmsNormInstanceNorm) {
@@ -172,10 +101,10 @@ TEST_F(NNKernelTest, LayerNormRmsNormInstanceNorm) {
            return std::make_pair<double, double>(g[k % 3], b[k / 3]);
          },
          ln1);
-  expectNear(out[0], ln, 1e-5);
-  expectNear(out[1], ln1, 1e-5);
-  expectNear(out[2], rms, 1e-5);
-  expectNear(out[3], inst, 1e-5);
+  expectNear(out[0], ln, 1e-6, 1e-5);
+  expectNear(out[1], ln1, 1e-6, 1e-5);
+  expectNear(out[2], rms, 1e-6, 1e-5);
+  expectNear(out[3], inst, 1e-6, 1e-5);
 }
 
 TEST_F(NNKernelTest, FloatReductions) {
@@ -218,17 +147,17 @@ TEST_F(NNKernelTest, FloatReductions) {
   std::vector<double> mean;
   for (int j = 0; j < 3; ++j)
     mean.push_back((at(0, j, 0) + at(0, j, 1) + at(1, j, 0) + at(1, j, 1)) / 4);
-  expectNear(out[0], sum, 1e-6);
-  expectNear(out[1], mean, 1e-6);
-  expectNear(out[2], mx, 0);
-  expectNear(out[3], mn, 0);
-  expectNear(out[4], prod, 1e-6);
-  expectNear(out[5], l1, 1e-6);
-  expectNear(out[6], l2, 1e-6);
-  expectNear(out[7], ss, 1e-6);
-  expectNear(out[8], ls, 1e-6);
+  expectNear(out[0], sum, 1e-6, 1e-6);
+  expectNear(out[1], mean, 1e-6, 1e-6);
+  expectNear(out[2], mx, 1e-6, 0);
+  expectNear(out[3], mn, 1e-6, 0);
+  expectNear(out[4], prod, 1e-6, 1e-6);
+  expectNear(out[5], l1, 1e-6, 1e-6);
+  expectNear(out[6], l2, 1e-6, 1e-6);
+  expectNear(out[7], ss, 1e-6, 1e-6);
+  expectNear(out[8], ls, 1e-6, 1e-6);
   // log_sum_exp(600, ...) would overflow without the max shift.
-  expectNear(out[9], lse, 1e-6);
+  expectNear(out[9], lse, 1e-6, 1e-6);
 }
 
 TEST_F(NNKernelTest, IntegerReductionsWrapAndEmptySlices) {
@@ -382,9 +311,15 @@ TEST_F(NNKernelTest, PoolPadsDilationsCountIncludePad) {
     x[i] = static_cast<float>((i * 37) % 23) - 11.0f;
   auto out = run(src, {f32({1, 1, 7, 6}, x)});
   ASSERT_EQ(out.size(), 3u);
-  expectNear(out[0], referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, true, false), 0);
-  expectNear(out[1], referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, false, false), 1e-6);
-  expectNear(out[2], referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, false, true), 1e-6);
+  expectNear(out[0],
+             referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, true, false),
+             1e-6, 0);
+  expectNear(out[1],
+             referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, false, false),
+             1e-6, 1e-6);
+  expectNear(out[2],
+             referencePool(x, 7, 6, 4, 3, 3, 2, 1, 2, 2, 1, 2, false, true),
+             1e-6, 1e-6);
 }
 
 TEST_F(NNKernelTest, CountIncludePadIgnoresCeilModeOverhang) {

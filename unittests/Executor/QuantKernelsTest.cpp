@@ -6,80 +6,24 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../../lib/Executor/KernelsBCommon.h"
+#include "ExecutorTestUtil.h"
 
 #include "qc/Dialect/QC/Utils/Numerics.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <random>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-class QuantKernelTest : public ::testing::Test {
+class QuantKernelTest : public ExecutorFixture {
 protected:
-  QuantKernelTest() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  std::vector<Tensor> run(const std::string &src, std::vector<Tensor> inputs) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    EXPECT_TRUE(module) << src;
-    if (!module)
-      return {};
-    auto func = *module->getOps<func::FuncOp>().begin();
-    ExecutorOptions options;
-    options.numThreads = 3;
-    auto exe = Executor::create(func, options);
-    EXPECT_TRUE(succeeded(exe));
-    if (failed(exe))
-      return {};
-    std::string error;
-    auto out = (*exe)->run(inputs, error);
-    EXPECT_TRUE(succeeded(out)) << error;
-    return succeeded(out) ? *out : std::vector<Tensor>{};
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  QuantKernelTest() : ExecutorFixture(/*threads=*/3) {}
 };
-
-Tensor f32Tensor(ArrayRef<int64_t> shape, const std::vector<float> &v) {
-  Tensor t(DType::F32, shape);
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-Tensor intTensor(DType dt, ArrayRef<int64_t> shape, const std::vector<int> &v) {
-  Tensor t(dt, shape);
-  for (size_t i = 0; i < v.size(); ++i)
-    t.setFromDouble(i, v[i]);
-  return t;
-}
-
-std::vector<float> randomFloats(size_t n, unsigned seed, float lo, float hi) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
 
 TEST_F(QuantKernelTest, QcastTiesSaturationAndNaN) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -98,7 +42,7 @@ TEST_F(QuantKernelTest, QcastTiesSaturationAndNaN) {
                           tensor<12x!quant.uniform<u8:f32, 0.5:10>>,
                           tensor<12x!quant.uniform<i8<-127:127>:f32, 0.5:1>>
     })mlir",
-                 {f32Tensor({12}, x)});
+                 {f32({12}, x)});
   ASSERT_EQ(out.size(), 3u);
   // Ties to even, zero point added after rounding, saturation, NaN -> zp.
   std::vector<int> i8 = {0, 2, 2, 0, -2, -2, 127, -128, 127, -128, 0, 0};
@@ -125,7 +69,7 @@ TEST_F(QuantKernelTest, QcastDcastPerAxisAndSubChannel) {
       %3 = quant.dcast %2 : tensor<4x6x!sc> to tensor<4x6xf32>
       return %0, %1, %2, %3 : tensor<4x6x!pa>, tensor<4x6xf32>, tensor<4x6x!sc>, tensor<4x6xf32>
     })mlir",
-                 {f32Tensor({4, 6}, x)});
+                 {f32({4, 6}, x)});
   ASSERT_EQ(out.size(), 4u);
   const float paS[4] = {0.1f, 0.02f, 0.3f, 0.05f};
   const int paZ[4] = {1, 0, -2, 4};
@@ -210,7 +154,7 @@ TEST_F(QuantKernelTest, FakeQuantAllGranularities) {
       %2 = qc.fake_quant %x {quant_type = !quant.uniform<i4:f32:{0:1, 1:4}, {{0.1, 0.3}, {0.2:1, 0.05:-1}}>} : tensor<2x8xf32>
       return %0, %1, %2 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
     })mlir",
-                 {f32Tensor({2, 8}, x)});
+                 {f32({2, 8}, x)});
   ASSERT_EQ(out.size(), 3u);
   const float pa[2] = {0.01f, 0.02f};
   const float sc[2][2] = {{0.1f, 0.3f}, {0.2f, 0.05f}};
@@ -248,37 +192,6 @@ TEST_F(QuantKernelTest, FakeQuantHalfInput) {
     int32_t q = numerics::quantize(v, 0.03125f, 2, -128, 127);
     EXPECT_EQ(out[0].data<uint16_t>()[i],
               floatToHalf(numerics::dequantize(q, 0.03125f, 2)));
-  }
-}
-
-// The kernels' bit-level f16/bf16 conversions must agree with Tensor.h's
-// APFloat-based ones on every non-NaN value.
-TEST(KernelHalfConversion, MatchesAPFloat) {
-  for (uint32_t h = 0; h < 0x10000; ++h) {
-    bool isNaN = (h & 0x7c00) == 0x7c00 && (h & 0x3ff);
-    if (isNaN)
-      continue;
-    float a = exec::kb::fastHalfToFloat(static_cast<uint16_t>(h));
-    float b = halfToFloat(static_cast<uint16_t>(h));
-    ASSERT_EQ(exec::kb::floatToBits(a), exec::kb::floatToBits(b)) << h;
-    ASSERT_EQ(exec::kb::fastBf16ToFloat(static_cast<uint16_t>(h)),
-              bf16ToFloat(static_cast<uint16_t>(h)))
-        << h;
-  }
-  std::mt19937 gen(4);
-  std::vector<uint32_t> bits = {
-      0x00000000u, 0x80000000u, 0x7f800000u, 0xff800000u, 0x477fe000u,
-      0x477ff000u, 0x477fefffu, 0x38800000u, 0x387fffffu, 0x33000000u,
-      0x33000001u, 0x32ffffffu, 0x7f7fffffu, 0x00000001u, 0x3f801000u,
-      0x3f803000u, 0x3f808000u, 0x3f818000u};
-  for (int i = 0; i < 2000000; ++i)
-    bits.push_back(gen());
-  for (uint32_t b : bits) {
-    if ((b & 0x7fffffffu) > 0x7f800000u)
-      continue;
-    float f = exec::kb::bitsToFloat(b);
-    ASSERT_EQ(exec::kb::fastFloatToHalf(f), floatToHalf(f)) << std::hex << b;
-    ASSERT_EQ(exec::kb::fastFloatToBf16(f), floatToBf16(f)) << std::hex << b;
   }
 }
 

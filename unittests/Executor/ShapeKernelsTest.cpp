@@ -6,94 +6,19 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
+#include "ExecutorTestUtil.h"
 
 #include <cstring>
-#include <numeric>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-template <typename T>
-Tensor makeTensor(DType dtype, std::vector<int64_t> shape,
-                  std::vector<T> values) {
-  Tensor t(dtype, shape);
-  EXPECT_EQ(t.byteSize(), values.size() * sizeof(T));
-  std::memcpy(t.raw(), values.data(), t.byteSize());
-  return t;
-}
-
-Tensor f32(std::vector<int64_t> shape, std::vector<float> values) {
-  return makeTensor(DType::F32, std::move(shape), std::move(values));
-}
-
-/// 1, 2, 3, ... in a tensor of `shape`.
-Tensor iota(std::vector<int64_t> shape) {
-  int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                              std::multiplies<int64_t>());
-  std::vector<float> v(n);
-  std::iota(v.begin(), v.end(), 1.0f);
-  return f32(std::move(shape), std::move(v));
-}
-
-template <typename T> std::vector<T> elems(const Tensor &t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numElements());
-}
-
-void expectNear(const Tensor &t, const std::vector<float> &want, float tol) {
-  ASSERT_EQ(t.numElements(), static_cast<int64_t>(want.size()));
-  for (size_t i = 0; i < want.size(); ++i)
-    EXPECT_NEAR(t.data<float>()[i], want[i], tol) << "element " << i;
-}
-
-class ShapeKernelTest : public ::testing::Test {
+class ShapeKernelTest : public ExecutorFixture {
 protected:
-  ShapeKernelTest() {
-    DialectRegistry registry;
-    qc::registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  std::vector<Tensor> run(const char *src, std::vector<Tensor> inputs,
-                          std::string *error = nullptr, unsigned threads = 1) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    if (!module) {
-      ADD_FAILURE() << "cannot parse the test program";
-      return {};
-    }
-    auto func = module->lookupSymbol<func::FuncOp>("f");
-    ExecutorOptions options;
-    options.numThreads = threads;
-    auto exe = Executor::create(func, options);
-    if (failed(exe)) {
-      ADD_FAILURE() << "cannot create the executor";
-      return {};
-    }
-    std::string err;
-    FailureOr<std::vector<Tensor>> out = (*exe)->run(inputs, err);
-    if (failed(out)) {
-      if (error)
-        *error = err;
-      else
-        ADD_FAILURE() << err;
-      return {};
-    }
-    EXPECT_EQ(error, nullptr) << "expected the run to fail";
-    return *out;
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  ShapeKernelTest() : ExecutorFixture(/*threads=*/1, /*function=*/"f") {}
 };
 
 TEST_F(ShapeKernelTest, ReshapeTransposeExpandTile) {
@@ -184,8 +109,8 @@ TEST_F(ShapeKernelTest, GatherIndexOutOfRangeIsARunTimeError) {
       %0 = qc.gather %x, %i {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2xi64>) -> tensor<2x4xf32>
       return %0 : tensor<2x4xf32>
     })mlir";
-  std::string error;
-  run(src, {iota({3, 4}), makeTensor<int64_t>(DType::I64, {2}, {1, -4})}, &error);
+  std::string error = runExpectingFailure(
+      src, {iota({3, 4}), makeTensor<int64_t>(DType::I64, {2}, {1, -4})});
   EXPECT_NE(error.find("'qc.gather' failed: index -4 is out of range [-3, 3) "
                        "along axis 0 of f32[3x4]"),
             std::string::npos)
@@ -420,8 +345,8 @@ TEST_F(ShapeKernelTest, ThreadCountDoesNotChangeResults) {
     idx[k] = (k * 37) % 128 - 64;
   std::vector<Tensor> inputs = {f32({3, 64, 96}, x),
                                 makeTensor<int64_t>(DType::I64, {50}, idx)};
-  auto one = run(src, inputs, nullptr, 1);
-  auto many = run(src, inputs, nullptr, 4);
+  auto one = run(src, inputs, /*threads=*/1);
+  auto many = run(src, inputs, /*threads=*/4);
   ASSERT_EQ(one.size(), 6u);
   ASSERT_EQ(many.size(), 6u);
   for (size_t k = 0; k < one.size(); ++k) {

@@ -6,95 +6,23 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ExecutorTestUtil.h"
+
 #include "qc/Dialect/QC/Utils/Numerics.h"
-#include "qc/Executor/Executor.h"
-#include "qc/InitAll.h"
-
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
-#include <random>
 
 using namespace mlir;
 using namespace mlir::qc;
+using namespace mlir::qc::testing;
 
 namespace {
 
-class TransformerKernelTest : public ::testing::Test {
+class TransformerKernelTest : public ExecutorFixture {
 protected:
-  TransformerKernelTest() {
-    DialectRegistry registry;
-    registerAllDialects(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
-  }
-
-  /// Runs the function; `error` receives the executor's message on failure.
-  FailureOr<std::vector<Tensor>> tryRun(const std::string &src,
-                                        std::vector<Tensor> inputs,
-                                        std::string &error) {
-    module = parseSourceString<ModuleOp>(src, &context);
-    EXPECT_TRUE(module) << src;
-    if (!module)
-      return failure();
-    auto func = *module->getOps<func::FuncOp>().begin();
-    ExecutorOptions options;
-    options.numThreads = 3;
-    auto exe = Executor::create(func, options);
-    EXPECT_TRUE(succeeded(exe));
-    if (failed(exe))
-      return failure();
-    return (*exe)->run(inputs, error);
-  }
-
-  std::vector<Tensor> run(const std::string &src, std::vector<Tensor> inputs) {
-    std::string error;
-    auto out = tryRun(src, std::move(inputs), error);
-    EXPECT_TRUE(succeeded(out)) << error;
-    return succeeded(out) ? *out : std::vector<Tensor>{};
-  }
-
-  MLIRContext context;
-  OwningOpRef<ModuleOp> module;
+  TransformerKernelTest() : ExecutorFixture(/*threads=*/3) {}
 };
-
-std::vector<float> randomFloats(size_t n, unsigned seed, float lo = -1.0f,
-                                float hi = 1.0f) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(gen);
-  return v;
-}
-
-Tensor f32Tensor(ArrayRef<int64_t> shape, const std::vector<float> &v) {
-  Tensor t(DType::F32, shape);
-  EXPECT_EQ(static_cast<size_t>(t.numElements()), v.size());
-  std::copy(v.begin(), v.end(), t.data<float>());
-  return t;
-}
-
-Tensor intTensor(DType dt, ArrayRef<int64_t> shape,
-                 const std::vector<int64_t> &v) {
-  Tensor t(dt, shape);
-  for (size_t i = 0; i < v.size(); ++i)
-    t.setFromDouble(i, static_cast<double>(v[i]));
-  return t;
-}
-
-void expectClose(const Tensor &got, const std::vector<double> &want,
-                 double tol = 1e-5) {
-  ASSERT_EQ(static_cast<size_t>(got.numElements()), want.size());
-  for (size_t i = 0; i < want.size(); ++i)
-    ASSERT_NEAR(got.getAsDouble(i), want[i], tol + tol * std::fabs(want[i]))
-        << "element " << i;
-}
 
 //===----------------------------------------------------------------------===//
 // qc.embedding
@@ -118,7 +46,7 @@ TEST_F(TransformerKernelTest, EmbeddingFloatAndQuantizedTables) {
       %3 = qc.embedding %t, %one : (tensor<5x8xf32>, tensor<i32>) -> tensor<8xf32>
       return %0, %1, %2, %3 : tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<2x3x8xf32>, tensor<8xf32>
     })mlir",
-          {f32Tensor({5, 8}, table), intTensor(DType::I8, {5, 8}, codes),
+          {f32({5, 8}, table), intTensor(DType::I8, {5, 8}, codes),
            intTensor(DType::I8, {5, 8}, codes),
            intTensor(DType::I64, {2, 3}, ids), intTensor(DType::I32, {}, {3})});
   ASSERT_EQ(out.size(), 4u);
@@ -150,7 +78,7 @@ TEST_F(TransformerKernelTest, EmbeddingRejectsOutOfRangeIds) {
     })mlir";
   std::string error;
   auto out = tryRun(src,
-                    {f32Tensor({5, 4}, randomFloats(20, 2)),
+                    {f32({5, 4}, randomFloats(20, 2)),
                      intTensor(DType::I32, {2, 2}, {0, 1, 5, 2})},
                     error);
   EXPECT_TRUE(failed(out));
@@ -160,7 +88,7 @@ TEST_F(TransformerKernelTest, EmbeddingRejectsOutOfRangeIds) {
 
   error.clear();
   out = tryRun(src,
-               {f32Tensor({5, 4}, randomFloats(20, 2)),
+               {f32({5, 4}, randomFloats(20, 2)),
                 intTensor(DType::I32, {2, 2}, {0, -1, 1, 2})},
                error);
   EXPECT_TRUE(failed(out));
@@ -209,7 +137,7 @@ TEST_F(TransformerKernelTest, RopeBothPairConventions) {
           : tensor<2x3x2x8xf32>, tensor<2x3xi32>
       return %0, %1 : tensor<2x3x2x8xf32>, tensor<2x3x2x8xf32>
     })mlir",
-                 {f32Tensor({2, 3, 2, 8}, x), intTensor(DType::I64, {3}, pos),
+                 {f32({2, 3, 2, 8}, x), intTensor(DType::I64, {3}, pos),
                   intTensor(DType::I32, {2, 3}, pos2)});
   ASSERT_EQ(out.size(), 2u);
   // Angles are computed in f32 (up to ~40 rad here), hence 1e-5 relative to
@@ -280,8 +208,7 @@ TEST_F(TransformerKernelTest, AttentionCausalKVPrefixGQAWithMask) {
        k = randomFloats(b * hkv * skv * d, 5),
        v = randomFloats(b * hkv * skv * dv, 6),
        m = randomFloats(b * 1 * sq * skv, 7, -2.0f, 0.0f);
-  auto out =
-      run(R"mlir(
+  auto out = run(R"mlir(
     func.func @f(%q: tensor<2x4x3x8xf32>, %k: tensor<2x2x7x8xf32>, %v: tensor<2x2x7x5xf32>, %m: tensor<2x1x3x7xf32>)
         -> (tensor<2x4x3x5xf32>, tensor<2x4x3x5xf32>) {
       %0 = qc.attention %q, %k, %v {causal = true}
@@ -290,8 +217,8 @@ TEST_F(TransformerKernelTest, AttentionCausalKVPrefixGQAWithMask) {
           : (tensor<2x4x3x8xf32>, tensor<2x2x7x8xf32>, tensor<2x2x7x5xf32>, tensor<2x1x3x7xf32>) -> tensor<2x4x3x5xf32>
       return %0, %1 : tensor<2x4x3x5xf32>, tensor<2x4x3x5xf32>
     })mlir",
-          {f32Tensor({b, hq, sq, d}, q), f32Tensor({b, hkv, skv, d}, k),
-           f32Tensor({b, hkv, skv, dv}, v), f32Tensor({b, 1, sq, skv}, m)});
+                 {f32({b, hq, sq, d}, q), f32({b, hkv, skv, d}, k),
+                  f32({b, hkv, skv, dv}, v), f32({b, 1, sq, skv}, m)});
   ASSERT_EQ(out.size(), 2u);
   expectClose(out[0], refAttention(q, k, v, nullptr, {}, b, hq, hkv, sq, skv, d,
                                    dv, true, 1.0 / std::sqrt(8.0)));
@@ -312,8 +239,8 @@ TEST_F(TransformerKernelTest, AttentionFullyMaskedRowIsNaN) {
           : (tensor<1x1x2x4xf32>, tensor<1x1x3x4xf32>, tensor<1x1x3x4xf32>, tensor<2x3xf32>) -> tensor<1x1x2x4xf32>
       return %0 : tensor<1x1x2x4xf32>
     })mlir",
-                 {f32Tensor({1, 1, 2, 4}, q), f32Tensor({1, 1, 3, 4}, k),
-                  f32Tensor({1, 1, 3, 4}, v), f32Tensor({2, 3}, m)});
+                 {f32({1, 1, 2, 4}, q), f32({1, 1, 3, 4}, k),
+                  f32({1, 1, 3, 4}, v), f32({2, 3}, m)});
   ASSERT_EQ(out.size(), 1u);
   auto want =
       refAttention(q, k, v, &m, {2, 3}, 1, 1, 1, 2, 3, 4, 4, false, 0.5);
@@ -344,9 +271,8 @@ TEST_F(TransformerKernelTest, KVCacheWriteFloatAndQuantized) {
       %1 = qc.kv_cache_write %qc, %u, %p : tensor<1x2x6x3x!q>, tensor<1x2x2x3xf32>, tensor<i64>
       return %0, %1 : tensor<1x2x6x3xf32>, tensor<1x2x6x3x!q>
     })mlir",
-          {f32Tensor({1, 2, 6, 3}, cache),
-           intTensor(DType::I8, {1, 2, 6, 3}, qcache),
-           f32Tensor({1, 2, 2, 3}, upd), intTensor(DType::I64, {}, {3})});
+          {f32({1, 2, 6, 3}, cache), intTensor(DType::I8, {1, 2, 6, 3}, qcache),
+           f32({1, 2, 2, 3}, upd), intTensor(DType::I64, {}, {3})});
   ASSERT_EQ(out.size(), 2u);
   for (int h = 0; h < 2; ++h)
     for (int s = 0; s < 6; ++s)
@@ -371,8 +297,8 @@ TEST_F(TransformerKernelTest, KVCacheWriteRejectsBadPositions) {
   for (int64_t p : {3, -1}) {
     std::string error;
     auto out = tryRun(src,
-                      {f32Tensor({1, 1, 4, 2}, randomFloats(8, 13)),
-                       f32Tensor({1, 1, 2, 2}, randomFloats(4, 14)),
+                      {f32({1, 1, 4, 2}, randomFloats(8, 13)),
+                       f32({1, 1, 2, 2}, randomFloats(4, 14)),
                        intTensor(DType::I64, {}, {p})},
                       error);
     EXPECT_TRUE(failed(out));
@@ -386,8 +312,8 @@ TEST_F(TransformerKernelTest, KVCacheWriteRejectsBadPositions) {
   // The last valid position succeeds.
   std::string error;
   auto out = tryRun(src,
-                    {f32Tensor({1, 1, 4, 2}, randomFloats(8, 13)),
-                     f32Tensor({1, 1, 2, 2}, randomFloats(4, 14)),
+                    {f32({1, 1, 4, 2}, randomFloats(8, 13)),
+                     f32({1, 1, 2, 2}, randomFloats(4, 14)),
                      intTensor(DType::I64, {}, {2})},
                     error);
   EXPECT_TRUE(succeeded(out)) << error;
