@@ -354,10 +354,12 @@ void expectCovers(const QuantParams &p, double rmin, double rmax, QRange r) {
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(q(0.0f, p.scale, p.zeroPoint, r), p.zeroPoint);
   EXPECT_EQ(dequantize(p.zeroPoint, p.scale, p.zeroPoint), 0.0f);
-  if (rmin < 0)
+  if (rmin < 0) {
     EXPECT_LE(q(static_cast<float>(rmin), p.scale, p.zeroPoint, r), r.qmin + 1);
-  if (rmax > 0)
+  }
+  if (rmax > 0) {
     EXPECT_GE(q(static_cast<float>(rmax), p.scale, p.zeroPoint, r), r.qmax - 1);
+  }
 }
 
 TEST(ChooseQuantParams, AllPositiveRangeIsWidenedToZero) {

@@ -115,14 +115,21 @@ void kb::storeAs(const T *in, int64_t begin, int64_t end, Tensor &t) {
   }
   case DType::F16: {
     uint16_t *p = t.data<uint16_t>();
+    // Round once, from the computed type.
     for (int64_t i = begin; i < end; ++i)
-      p[i] = floatToHalf(static_cast<float>(in[i - begin]));
+      if constexpr (std::is_same_v<T, double>)
+        p[i] = doubleToHalf(in[i - begin]);
+      else
+        p[i] = floatToHalf(static_cast<float>(in[i - begin]));
     return;
   }
   case DType::BF16: {
     uint16_t *p = t.data<uint16_t>();
     for (int64_t i = begin; i < end; ++i)
-      p[i] = floatToBf16(static_cast<float>(in[i - begin]));
+      if constexpr (std::is_same_v<T, double>)
+        p[i] = doubleToBf16(in[i - begin]);
+      else
+        p[i] = floatToBf16(static_cast<float>(in[i - begin]));
     return;
   }
   default:
