@@ -442,8 +442,8 @@ std::optional<ElementsAttr> Node::constInput(unsigned i) {
   return c->second;
 }
 
-FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
-                                                      llvm::StringRef what) {
+FailureOr<ElementsAttr> Node::requireConstInput(unsigned i,
+                                                llvm::StringRef what) {
   if (!hasInput(i))
     return fail("missing input '" + what + "'");
   std::optional<ElementsAttr> c = constInput(i);
@@ -455,6 +455,14 @@ FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
     return fail("input '" + what +
                 "' is computed at run time: unsupported, it must be a "
                 "constant (or fold to one at import)");
+  return *c;
+}
+
+FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
+                                                      llvm::StringRef what) {
+  FailureOr<ElementsAttr> c = requireConstInput(i, what);
+  if (failed(c))
+    return failure();
   auto v = getIntValues(*c);
   if (!v)
     return fail("cannot read the constant input '" + what + "'");
@@ -463,17 +471,9 @@ FailureOr<llvm::SmallVector<int64_t>> Node::constInts(unsigned i,
 
 FailureOr<llvm::SmallVector<double>> Node::constFloats(unsigned i,
                                                        llvm::StringRef what) {
-  if (!hasInput(i))
-    return fail("missing input '" + what + "'");
-  std::optional<ElementsAttr> c = constInput(i);
-  if (!c && !importer.values.count(proto.input(i))) {
-    (void)input(i); // not defined at all: say that instead
+  FailureOr<ElementsAttr> c = requireConstInput(i, what);
+  if (failed(c))
     return failure();
-  }
-  if (!c)
-    return fail("input '" + what +
-                "' is computed at run time: unsupported, it must be a "
-                "constant (or fold to one at import)");
   auto v = getFloatValues(*c);
   if (!v)
     return fail("cannot read the constant input '" + what + "'");

@@ -162,6 +162,8 @@ public:
                                                   llvm::StringRef what);
   FailureOr<llvm::SmallVector<double>> constFloats(unsigned i,
                                                    llvm::StringRef what);
+  /// The constant input `i`; diagnoses a missing or non-constant input.
+  FailureOr<ElementsAttr> requireConstInput(unsigned i, llvm::StringRef what);
 
   //--- Attributes --------------------------------------------------------//
 
