@@ -221,6 +221,9 @@ template <unsigned N> struct StridedIter {
         row(int64_t(0), int64_t(1), offs, inner);
       return;
     }
+    // An empty tensor has no rows (and a zero extent to divide by).
+    if (begin >= end || llvm::is_contained(shape, 0))
+      return;
     llvm::SmallVector<int64_t, 6> coord(rank);
     int64_t rem = begin;
     for (int64_t d = rank - 1; d >= 0; --d) {
