@@ -65,11 +65,6 @@ bool qc::isFloatDType(DType t) {
          t == DType::F64;
 }
 
-bool qc::isSignedIntDType(DType t) {
-  return t == DType::I8 || t == DType::I16 || t == DType::I32 ||
-         t == DType::I64;
-}
-
 static DType intDType(unsigned width, bool isSigned) {
   if (width <= 8)
     return isSigned ? DType::I8 : DType::U8;
@@ -99,26 +94,6 @@ std::optional<DType> qc::dtypeFromType(Type t) {
     return intDType(i.getWidth(), !i.isUnsigned());
   }
   return std::nullopt;
-}
-
-Type qc::typeFromDType(MLIRContext *ctx, DType t) {
-  Builder b(ctx);
-  switch (t) {
-  case DType::F32: return b.getF32Type();
-  case DType::F16: return b.getF16Type();
-  case DType::BF16: return b.getBF16Type();
-  case DType::F64: return b.getF64Type();
-  case DType::Bool: return b.getI1Type();
-  case DType::I8: return b.getIntegerType(8);
-  case DType::U8: return b.getIntegerType(8, /*isSigned=*/false);
-  case DType::I16: return b.getIntegerType(16);
-  case DType::U16: return b.getIntegerType(16, false);
-  case DType::I32: return b.getIntegerType(32);
-  case DType::U32: return b.getIntegerType(32, false);
-  case DType::I64: return b.getIntegerType(64);
-  case DType::U64: return b.getIntegerType(64, false);
-  }
-  llvm_unreachable("unknown dtype");
 }
 
 static std::shared_ptr<void> allocateAligned(size_t bytes) {

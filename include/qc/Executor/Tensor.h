@@ -49,17 +49,12 @@ size_t dtypeSize(DType t);
 /// "f32", "i8", "bool", ...
 llvm::StringRef dtypeName(DType t);
 bool isFloatDType(DType t);
-bool isSignedIntDType(DType t);
 
 /// The host dtype for an MLIR element type: floats map directly, signless
 /// integers are signed except i1 (Bool), unsigned integers are unsigned, and
 /// a quantized type maps to its storage integer (signed or not, widened to
 /// at least 8 bits). nullopt for anything else.
 std::optional<DType> dtypeFromType(Type elementType);
-
-/// The MLIR element type for a dtype (signless for signed integers, `ui8`
-/// etc. for unsigned, `i1` for Bool).
-Type typeFromDType(MLIRContext *ctx, DType t);
 
 class Tensor {
 public:

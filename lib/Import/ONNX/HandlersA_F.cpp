@@ -396,6 +396,21 @@ static LogicalResult concat(Node &n) {
       n.b.getI64IntegerAttr(*axis)));
 }
 
+/// A Constant's value_float(s) / value_int(s): a scalar (rank 0) for the
+/// singular attribute, a vector for the plural one.
+template <typename T, typename List>
+static DenseElementsAttr listConstant(Type elt, bool isList, const List &list,
+                                      T scalar) {
+  llvm::SmallVector<T> v(list.begin(), list.end());
+  if (!isList)
+    v = {scalar};
+  llvm::SmallVector<int64_t> shape;
+  if (isList)
+    shape.push_back(v.size());
+  return DenseElementsAttr::get(RankedTensorType::get(shape, elt),
+                                llvm::ArrayRef<T>(v));
+}
+
 static LogicalResult constant(Node &n) {
   auto *a = n.proto.attribute_size() == 1 ? &n.proto.attribute(0) : nullptr;
   if (!a)
@@ -412,27 +427,15 @@ static LogicalResult constant(Node &n) {
     return success();
   }
   if (name == "value_float" || name == "value_floats") {
-    llvm::SmallVector<float> v(a->floats().begin(), a->floats().end());
-    if (name == "value_float")
-      v = {a->f()};
-    llvm::SmallVector<int64_t> shape;
-    if (name == "value_floats")
-      shape.push_back(v.size());
-    n.setConstResult(
-        0, DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
-                                  llvm::ArrayRef<float>(v)));
+    n.setConstResult(0, listConstant<float>(b.getF32Type(),
+                                            name == "value_floats",
+                                            a->floats(), a->f()));
     return success();
   }
   if (name == "value_int" || name == "value_ints") {
-    llvm::SmallVector<int64_t> v(a->ints().begin(), a->ints().end());
-    if (name == "value_int")
-      v = {a->i()};
-    llvm::SmallVector<int64_t> shape;
-    if (name == "value_ints")
-      shape.push_back(v.size());
-    n.setConstResult(
-        0, DenseElementsAttr::get(RankedTensorType::get(shape, b.getI64Type()),
-                                  llvm::ArrayRef<int64_t>(v)));
+    n.setConstResult(0, listConstant<int64_t>(b.getI64Type(),
+                                              name == "value_ints", a->ints(),
+                                              a->i()));
     return success();
   }
   return n.fail("unsupported attribute '" + name + "'");
