@@ -10,6 +10,7 @@
 #include "KernelsBCommon.h"
 
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Executor/QuantTensor.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -464,4 +465,29 @@ void exec::registerQuantKernels(KernelRegistry &registry) {
   registry.add("quant.dcast", dcastKernel);
   registry.add("quant.scast", scastKernel);
   registry.add("qc.fake_quant", fakeQuantKernel);
+}
+
+//===----------------------------------------------------------------------===//
+// Public helpers (include/qc/Executor/QuantTensor.h)
+//===----------------------------------------------------------------------===//
+
+Tensor qc::quantizeTensor(const Tensor &in, Type quantType) {
+  QuantGrid grid = getQuantGrid(quantType, in.shape());
+  Tensor codes(grid.storage, in.shape());
+  kb::quantizeTensor(in, grid, codes, nullptr);
+  return codes;
+}
+
+Tensor qc::dequantizeTensor(const Tensor &codes, Type quantType) {
+  QuantGrid grid = getQuantGrid(quantType, codes.shape());
+  return kb::dequantized(codes, grid, nullptr);
+}
+
+Tensor qc::fakeQuantizeTensor(const Tensor &in, Type quantType) {
+  QuantGrid grid = getQuantGrid(quantType, in.shape());
+  Tensor codes(grid.storage, in.shape());
+  kb::quantizeTensor(in, grid, codes, nullptr);
+  Tensor out(in.dtype(), in.shape());
+  kb::dequantizeTensor(codes, grid, out, nullptr);
+  return out;
 }

@@ -77,17 +77,74 @@ OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
 // ObserveOp
 //===----------------------------------------------------------------------===//
 
+SmallVector<int64_t> ObserveOp::getRangeShape() {
+  auto type = cast<RankedTensorType>(getType());
+  SmallVector<int64_t> shape(type.getRank(), 1);
+  if (std::optional<int64_t> axis = getAxis();
+      axis && *axis >= 0 && *axis < type.getRank())
+    shape[*axis] = type.getDimSize(*axis);
+  std::optional<int64_t> blockAxis = getBlockAxis();
+  std::optional<int64_t> blockSize = getBlockSize();
+  if (blockAxis && blockSize && *blockAxis >= 0 &&
+      *blockAxis < type.getRank() && *blockSize > 0 &&
+      !ShapedType::isDynamic(type.getDimSize(*blockAxis)))
+    shape[*blockAxis] = type.getDimSize(*blockAxis) / *blockSize;
+  return shape;
+}
+
+int64_t ObserveOp::getNumRanges() {
+  int64_t n = 1;
+  for (int64_t d : getRangeShape()) {
+    if (ShapedType::isDynamic(d))
+      return ShapedType::kDynamic;
+    n *= d;
+  }
+  return n;
+}
+
 LogicalResult ObserveOp::verify() {
   auto type = cast<RankedTensorType>(getType());
   if (getMin().has_value() != getMax().has_value())
     return emitOpError("'min' and 'max' must be given together");
-  int64_t expected = 1;
   if (std::optional<int64_t> axis = getAxis()) {
     if (*axis < 0 || *axis >= type.getRank())
       return emitOpError("axis ") << *axis << " is out of range for rank "
                                   << type.getRank();
-    expected = type.getDimSize(*axis);
   }
+  if (getBlockAxis().has_value() != getBlockSize().has_value())
+    return emitOpError("'block_axis' and 'block_size' must be given together");
+  if (std::optional<int64_t> blockAxis = getBlockAxis()) {
+    int64_t bs = *getBlockSize();
+    if (!getAxis())
+      return emitOpError("block quantization needs a channel 'axis'");
+    if (*blockAxis < 0 || *blockAxis >= type.getRank())
+      return emitOpError("block_axis ")
+             << *blockAxis << " is out of range for rank " << type.getRank();
+    if (*blockAxis == *getAxis())
+      return emitOpError("block_axis must differ from axis");
+    if (bs <= 0)
+      return emitOpError("block_size must be positive, got ") << bs;
+    int64_t dim = type.getDimSize(*blockAxis);
+    if (!ShapedType::isDynamic(dim) && dim % bs != 0)
+      return emitOpError("block_size ")
+             << bs << " does not divide dimension " << *blockAxis << " ("
+             << dim << ")";
+  }
+  if (std::optional<Type> storage = getStorage()) {
+    auto it = cast<IntegerType>(*storage);
+    if (it.getWidth() < 2 || it.getWidth() > 16)
+      return emitOpError("storage type must be 2 to 16 bits wide, got ")
+             << *storage;
+    if (getSymmetric() && it.isUnsigned())
+      return emitOpError("symmetric quantization needs a signed storage "
+                         "type, got ")
+             << *storage;
+  } else if (getSymmetric() || getNarrowRange()) {
+    return emitOpError("'symmetric' and 'narrow_range' need a 'storage' type");
+  }
+  if (getDynamic() && (getMin() || getBlockAxis()))
+    return emitOpError("a dynamic observer has no calibrated range and no "
+                       "blocks");
   if (std::optional<StringRef> method = getMethod()) {
     bool known = llvm::StringSwitch<bool>(*method)
                      .Cases({"minmax", "ema-minmax", "percentile", "mse",
@@ -102,6 +159,7 @@ LogicalResult ObserveOp::verify() {
   }
   if (!isCalibrated())
     return success();
+  int64_t expected = getNumRanges();
   ArrayRef<double> mins = *getMin(), maxs = *getMax();
   if (mins.size() != maxs.size())
     return emitOpError("'min' has ") << mins.size() << " entries but 'max' has "
@@ -110,7 +168,9 @@ LogicalResult ObserveOp::verify() {
       static_cast<int64_t>(mins.size()) != expected)
     return emitOpError("expected ")
            << expected << " range entries ("
-           << (getAxis() ? "one per slice along the axis" : "per tensor")
+           << (getBlockAxis() ? "one per block"
+               : getAxis()    ? "one per slice along the axis"
+                              : "per tensor")
            << "), got " << mins.size();
   for (size_t i = 0; i < mins.size(); ++i) {
     if (!std::isfinite(mins[i]) || !std::isfinite(maxs[i]))

@@ -55,7 +55,24 @@ def QC_ObserveOp : QC_Op<"observe", [Pure, AllTypesMatch<["input", "result"]>]> 
     - `min`, `max`: the calibrated range, one entry per tensor or per slice.
       `min[i] <= max[i]` always holds.
     - `method`: the calibration method that produced the range
-      (`minmax`, `ema-minmax`, `percentile`, `mse`, `entropy`).
+      (`minmax`, `ema-minmax`, `percentile`, `mse`, `entropy`, `qat`).
+
+    The target of the quantization, set by `qc-insert-observers` and read by
+    the range search of `qc-calibrate` and by `qc-fake-quant`:
+
+    - `storage`: the storage integer type (`i8`, `ui8`, `i4`, `i3`, `i2`, ...).
+    - `symmetric`: zero point 0 (signed storage) with the range `[-a, a]`.
+    - `narrow_range`: the most negative storage value is not used
+      (`i8` stores `[-127, 127]`).
+    - `block_axis`, `block_size`: sub-channel (group) quantization: blocks of
+      `block_size` consecutive elements along `block_axis`, one range per
+      block and per slice along `axis` (which is then required).
+    - `dynamic`: the range is computed at run time (per slice along `axis`,
+      else per tensor); calibration leaves it alone.
+
+    Range entries are laid out like the scales of an upstream sub-channel
+    type: row-major over a shape that is `dim(axis)` along `axis`,
+    `dim(block_axis) / block_size` along `block_axis` and 1 elsewhere.
 
     ```mlir
     %0 = qc.observe %x {name = "conv1.out"} : tensor<1x8x28x28xf32>
@@ -68,13 +85,23 @@ def QC_ObserveOp : QC_Op<"observe", [Pure, AllTypesMatch<["input", "result"]>]> 
                        OptionalAttr<I64Attr>:$axis,
                        OptionalAttr<DenseF64ArrayAttr>:$min,
                        OptionalAttr<DenseF64ArrayAttr>:$max,
-                       OptionalAttr<StrAttr>:$method);
+                       OptionalAttr<StrAttr>:$method,
+                       OptionalAttr<TypeAttrOf<AnyInteger>>:$storage,
+                       UnitAttr:$symmetric,
+                       UnitAttr:$narrow_range,
+                       OptionalAttr<I64Attr>:$block_axis,
+                       OptionalAttr<I64Attr>:$block_size,
+                       UnitAttr:$dynamic);
   let results = (outs QC_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// True once calibration has filled `min` and `max`.
     bool isCalibrated() { return getMin().has_value() && getMax().has_value(); }
+    /// Shape of the range tensor (see the description); all ones per tensor.
+    ::llvm::SmallVector<int64_t> getRangeShape();
+    /// Number of range entries: the product of getRangeShape().
+    int64_t getNumRanges();
   }];
 }
 
