@@ -195,6 +195,8 @@ TEST_F(ReportTest, JsonNumbersMatchIndependentComputation) {
   EXPECT_EQ(w2->getInteger("bits"), 12 * 8 + 3 * 32);
   EXPECT_DOUBLE_EQ(*w2->getNumber("bits_per_weight"), 16.0);
   EXPECT_EQ(w2->getString("granularity"), "per-axis");
+  EXPECT_TRUE(w2->getString("quant_type")->starts_with(
+      "!quant.uniform<i8<-127:127>:f32:0, {"));
   EXPECT_NEAR(*w2->getNumber("data_max"), 0.9, 1e-6);
 
   // fc1.w: i4 asymmetric, 4 rows x 2 groups: 4 bits + (32 + 4) / 32.

@@ -250,8 +250,11 @@ LogicalResult describe(ObserveOp op, ObserverInfo &info, ObserverTarget &tgt,
   tgt.quantType = *qt;
   // A calibrated observer quantizes with its range even when marked dynamic.
   info.dynamic = false;
-  llvm::raw_string_ostream os(info.quantType);
-  os << *qt;
+  // Large per-block types would print every scale: name the small ones.
+  if (info.numRanges <= kMaxPrintedRanges) {
+    llvm::raw_string_ostream os(info.quantType);
+    os << *qt;
+  }
   tgt.setRanges(mins, maxs);
   info.rangeMin = *std::min_element(mins.begin(), mins.end());
   info.rangeMax = *std::max_element(maxs.begin(), maxs.end());

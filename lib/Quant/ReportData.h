@@ -21,6 +21,9 @@ namespace mlir::qc::report {
 constexpr int kSchemaVersion = 1;
 /// Bits counted per scale (one f32 per range entry).
 constexpr int kScaleBits = 32;
+/// The quantized type is printed into the report only up to this many range
+/// entries.
+constexpr int64_t kMaxPrintedRanges = 16;
 /// Histogram bins per activation observer.
 constexpr int kHistogramBins = 128;
 
@@ -70,7 +73,8 @@ struct ObserverInfo {
   /// The range the quantized type can represent, [scale (qmin - zp),
   /// scale (qmax - zp)], enveloped over the range entries.
   std::optional<double> clipMin, clipMax;
-  /// The quantized type, printed.
+  /// The quantized type, printed ("" for dynamic observers and for more
+  /// than kMaxPrintedRanges range entries).
   std::string quantType;
 };
 

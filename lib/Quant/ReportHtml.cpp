@@ -173,6 +173,12 @@ std::string histogramSvg(const ActivationRow &a) {
     clipLine(*a.info.clipMax, "clip max");
   o += "<text x=\"" + px(ml) + "\" y=\"" + px(base + 12) +
        "\" text-anchor=\"start\">" + fmt(h.lo) + "</text>";
+  // A tick at zero when it lies well inside the axis.
+  if (x(0) > ml + 30 && x(0) < ml + pw - 30)
+    o += "<line class=\"axis\" x1=\"" + px(x(0)) + "\" y1=\"" + px(base) +
+         "\" x2=\"" + px(x(0)) + "\" y2=\"" + px(base + 4) +
+         "\"/><text x=\"" + px(x(0)) + "\" y=\"" + px(base + 12) +
+         "\" text-anchor=\"middle\">0</text>";
   o += "<text x=\"" + px(ml + pw) + "\" y=\"" + px(base + 12) +
        "\" text-anchor=\"end\">" + fmt(h.hi) + "</text>";
   std::string caption =
@@ -262,6 +268,14 @@ std::string targetText(const ObserverInfo &i) {
   if (i.dynamic)
     s += ", dynamic";
   return esc(s);
+}
+
+/// The target, with the quantized type as a tooltip.
+std::string targetCell(const ObserverInfo &i) {
+  std::string o = "<td";
+  if (!i.quantType.empty())
+    o += " title=\"" + esc(i.quantType) + "\"";
+  return o + ">" + targetText(i) + "</td>";
 }
 
 } // namespace
@@ -358,8 +372,8 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
          "<th>clipped</th><th>MSE</th><th>SQNR (dB)</th></tr>\n";
     for (const WeightRow &w : r.weights)
       o += "<tr><td class=\"name\">" + esc(w.info.name) + "</td><td>" +
-           shape(w.info.shape) + "</td><td>" + targetText(w.info) +
-           "</td><td>" + std::to_string(w.info.numRanges) + "</td><td>" +
+           shape(w.info.shape) + "</td>" + targetCell(w.info) + "<td>" +
+           std::to_string(w.info.numRanges) + "</td><td>" +
            fmt(w.bitsPerWeight) + "</td><td>[" + fmt(w.dataMin) + ", " +
            fmt(w.dataMax) + "]</td><td>" + rangeText(w.info) + "</td><td>" +
            clipText(w.info) + "</td><td>" + pct(w.error.clippedFraction()) +
@@ -381,8 +395,8 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
                                          fmt(*a.dataMax) + "]"
                                    : "&ndash;";
       o += "<tr><td class=\"name\">" + esc(a.info.name) + "</td><td>" +
-           shape(a.info.shape) + "</td><td>" + targetText(a.info) +
-           "</td><td>" + (a.info.method.empty() ? "&ndash;" : esc(a.info.method)) +
+           shape(a.info.shape) + "</td>" + targetCell(a.info) + "<td>" +
+           (a.info.method.empty() ? "&ndash;" : esc(a.info.method)) +
            "</td><td>" + data + "</td><td>" + rangeText(a.info) + "</td><td>" +
            clipText(a.info) + "</td><td>" + pct(a.error.clippedFraction()) +
            "</td><td>" + fmtOpt(a.error.mse()) + "</td>" +
