@@ -289,9 +289,8 @@ func::FuncOp buildFakeQuantFunc(func::FuncOp func, ModuleOp into,
   for (ObserveOp op : observers) {
     std::string why;
     FailureOr<Type> qt = getObserverQuantType(op, why);
-    if (failed(qt)) {
-      if (!isWeightObserver(op))
-        ++dynamicLeft;
+    if (failed(qt)) { // dynamic: describe() rejected every other failure
+      ++dynamicLeft;
       continue;
     }
     OpBuilder b(op);

@@ -130,7 +130,7 @@ struct QuantReport {
   std::vector<WeightRow> weights;
   std::vector<ActivationRow> activations;
   std::vector<OutputRow> outputs;
-  /// Dynamic activation observers, which the end-to-end model leaves float.
+  /// Dynamic observers, which the end-to-end model leaves float.
   int64_t dynamicNotApplied = 0;
 };
 

@@ -332,7 +332,7 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
        "</p>\n";
   if (r.dynamicNotApplied)
     o += "<p class=\"note\">" + std::to_string(r.dynamicNotApplied) +
-         " dynamic activation observer(s) stay float in the end-to-end "
+         " dynamic observer(s) stay float in the end-to-end "
          "comparison; their local error is measured with per-row ranges "
          "computed from each tensor.</p>\n";
 
