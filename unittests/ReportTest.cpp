@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Executor/ExecutorTestUtil.h"
 #include "qc/Quant/Report.h"
+#include "Executor/ExecutorTestUtil.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -86,8 +86,8 @@ const llvm::json::Object *findByName(const llvm::json::Object &root,
 
 /// The second-layer weight: row 0 is calibrated to [-0.5, 0.5] although it
 /// holds 0.9 and -0.7, so two of its twelve values are clipped.
-const std::vector<float> kW2 = {0.9f,  -0.3f, 0.25f, -0.7f, 0.1f,  0.2f,
-                                -0.95f, 0.6f, -0.4f, 0.33f, 0.77f, -0.12f};
+const std::vector<float> kW2 = {0.9f,   -0.3f, 0.25f, -0.7f, 0.1f,  0.2f,
+                                -0.95f, 0.6f,  -0.4f, 0.33f, 0.77f, -0.12f};
 const double kW2Range[3] = {0.5, 1.0, 1.0};
 
 class ReportTest : public ExecutorFixture {
@@ -139,7 +139,8 @@ func.func @net(%x: tensor<2x64xf32>) -> tensor<2x3xf32> {
   VectorDataset dataset() {
     std::vector<std::vector<Tensor>> samples;
     for (unsigned s = 0; s < 3; ++s)
-      samples.push_back({f32({2, 64}, randomFloats(128, 100 + s, -1.5f, 1.5f))});
+      samples.push_back(
+          {f32({2, 64}, randomFloats(128, 100 + s, -1.5f, 1.5f))});
     return VectorDataset(std::move(samples));
   }
 
@@ -195,8 +196,8 @@ TEST_F(ReportTest, JsonNumbersMatchIndependentComputation) {
   EXPECT_EQ(w2->getInteger("bits"), 12 * 8 + 3 * 32);
   EXPECT_DOUBLE_EQ(*w2->getNumber("bits_per_weight"), 16.0);
   EXPECT_EQ(w2->getString("granularity"), "per-axis");
-  EXPECT_TRUE(w2->getString("quant_type")->starts_with(
-      "!quant.uniform<i8<-127:127>:f32:0, {"));
+  EXPECT_TRUE(w2->getString("quant_type")
+                  ->starts_with("!quant.uniform<i8<-127:127>:f32:0, {"));
   EXPECT_NEAR(*w2->getNumber("data_max"), 0.9, 1e-6);
 
   // fc1.w: i4 asymmetric, 4 rows x 2 groups: 4 bits + (32 + 4) / 32.
@@ -211,8 +212,8 @@ TEST_F(ReportTest, JsonNumbersMatchIndependentComputation) {
 
   // in<&>: asymmetric i8 on [-1, 1] over the first two samples only.
   float s = static_cast<float>(2.0 / 255.0);
-  double zp = std::clamp(std::nearbyint(-128.0 - (-1.0) / double(s)), -128.0,
-                         127.0);
+  double zp =
+      std::clamp(std::nearbyint(-128.0 - (-1.0) / double(s)), -128.0, 127.0);
   double lo = float(-128 - zp) * s, hi = float(127 - zp) * s;
   double ax = 0, ae = 0, dmin = 1e9, dmax = -1e9;
   int aclipped = 0;
@@ -262,7 +263,8 @@ TEST_F(ReportTest, JsonNumbersMatchIndependentComputation) {
   ASSERT_TRUE(e2e);
   EXPECT_EQ(e2e->getInteger("samples"), 2);
   EXPECT_EQ(e2e->getInteger("dynamic_observers_not_applied"), 0);
-  const llvm::json::Object &out = *e2e->getArray("outputs")->front().getAsObject();
+  const llvm::json::Object &out =
+      *e2e->getArray("outputs")->front().getAsObject();
   EXPECT_EQ(out.getInteger("elements"), 12);
   std::optional<double> top1 = out.getNumber("top1_agreement");
   ASSERT_TRUE(top1);
@@ -283,8 +285,7 @@ TEST_F(ReportTest, HtmlHasPlotsClipLinesAndEscapedNames) {
   options.title = "a <b> & \"c\"";
   options.numThreads = 1;
   std::string error;
-  ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error)))
-      << error;
+  ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error))) << error;
   std::string html = readFile(options.path);
   // One histogram per activation observer, plus the SQNR bar chart.
   EXPECT_EQ(countOf(html, "<figure><svg"), 2u);
@@ -337,6 +338,47 @@ func.func @f(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
   EXPECT_TRUE(it == end) << "left behind: " << it->path();
 }
 
+/// Fails on its second sample, as a dataset with an unreadable file does.
+class FailingDataset : public VectorDataset {
+public:
+  using VectorDataset::VectorDataset;
+  FailureOr<bool> next(std::vector<Tensor> &inputs,
+                       std::string &error) override {
+    if (pos == 1) {
+      error = "cannot read 'calib/0001.npy'";
+      return failure();
+    }
+    return VectorDataset::next(inputs, error);
+  }
+};
+
+TEST_F(ReportTest, DataErrorIsReportedAndWritesNothing) {
+  func::FuncOp func = parse(model());
+  ASSERT_TRUE(func) << diagnostics;
+  FailingDataset data(dataset().samples);
+  ReportOptions options;
+  options.path = path("r.html");
+  options.maxSamples = 0; // all samples: reaches the bad one
+  std::string error;
+  EXPECT_TRUE(failed(writeQuantReport(func, data, options, error)));
+  EXPECT_NE(error.find("calib/0001.npy"), std::string::npos) << error;
+  EXPECT_FALSE(llvm::sys::fs::exists(options.path));
+}
+
+TEST_F(ReportTest, AllSamplesWhenMaxSamplesIsZero) {
+  func::FuncOp func = parse(model());
+  ASSERT_TRUE(func) << diagnostics;
+  VectorDataset data = dataset();
+  ReportOptions options;
+  options.path = path("all.JSON"); // the extension is matched in any case
+  options.maxSamples = 0;
+  std::string error;
+  ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error))) << error;
+  auto parsed = llvm::json::parse(readFile(options.path));
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  EXPECT_EQ(parsed->getAsObject()->getInteger("samples"), 3);
+}
+
 TEST_F(ReportTest, UnwritablePathFailsCleanly) {
   func::FuncOp func = parse(model());
   ASSERT_TRUE(func) << diagnostics;
@@ -362,8 +404,7 @@ func.func @f(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   ReportOptions options;
   options.path = path("dyn.json");
   std::string error;
-  ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error)))
-      << error;
+  ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error))) << error;
   auto parsed = llvm::json::parse(readFile(options.path));
   ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
   const llvm::json::Object &root = *parsed->getAsObject();
@@ -392,7 +433,8 @@ func.func @f(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   const llvm::json::Object *e2e = root.getObject("end_to_end");
   EXPECT_EQ(e2e->getInteger("dynamic_observers_not_applied"), 1);
   // Nothing is quantized end to end: no error, so no finite SQNR.
-  const llvm::json::Object &out = *e2e->getArray("outputs")->front().getAsObject();
+  const llvm::json::Object &out =
+      *e2e->getArray("outputs")->front().getAsObject();
   EXPECT_EQ(out.getNumber("mse"), 0.0);
   EXPECT_EQ(out.get("sqnr_db")->kind(), llvm::json::Value::Null);
   // Not [batch, classes] with float... it is rank 2: agreement is defined.

@@ -27,8 +27,8 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Error.h"
@@ -121,8 +121,8 @@ struct RangeMap {
     rangeStride.assign(shape.size(), 0);
     numRanges = 1;
     for (int64_t d = shape.size() - 1; d >= 0; --d) {
-      blockDiv[d] = rangeShape[d] ? std::max<int64_t>(shape[d] / rangeShape[d], 1)
-                                  : 1;
+      blockDiv[d] =
+          rangeShape[d] ? std::max<int64_t>(shape[d] / rangeShape[d], 1) : 1;
       rangeStride[d] = rangeShape[d] > 1 ? numRanges : 0;
       numRanges *= rangeShape[d];
     }
@@ -209,14 +209,14 @@ LogicalResult describe(ObserveOp op, ObserverInfo &info, ObserverTarget &tgt,
     return failure();
   }
   info.shape.assign(type.getShape().begin(), type.getShape().end());
-  auto storage = op.getStorage()
-                     ? cast<IntegerType>(*op.getStorage())
-                     : IntegerType::get(op.getContext(), 8, IntegerType::Signed);
+  auto storage = op.getStorage() ? cast<IntegerType>(*op.getStorage())
+                                 : IntegerType::get(op.getContext(), 8,
+                                                    IntegerType::Signed);
   tgt.op = op;
   tgt.isSigned = !storage.isUnsigned();
   tgt.width = storage.getWidth();
-  tgt.q = numerics::getStorageRange(tgt.width, tgt.isSigned,
-                                    op.getNarrowRange());
+  tgt.q =
+      numerics::getStorageRange(tgt.width, tgt.isSigned, op.getNarrowRange());
   info.storage = (tgt.isSigned ? "i" : "u") + std::to_string(tgt.width);
   info.storageBits = tgt.width;
   info.symmetric = op.getSymmetric();
@@ -295,7 +295,7 @@ func::FuncOp buildFakeQuantFunc(func::FuncOp func, ModuleOp into,
     }
     OpBuilder b(op);
     auto fq = FakeQuantOp::create(b, op.getLoc(), op.getType(), op.getInput(),
-                                    TypeAttr::get(*qt));
+                                  TypeAttr::get(*qt));
     op.getResult().replaceAllUsesWith(fq.getResult());
     op.erase();
   }
@@ -395,8 +395,10 @@ LogicalResult buildReport(func::FuncOp func, CalibrationDataset &data,
     }
     if (row.info.dynamic) {
       // Ranges computed from the constant, as the run-time would.
-      row.info.clipMin = *std::min_element(tgt.map.lo.begin(), tgt.map.lo.end());
-      row.info.clipMax = *std::max_element(tgt.map.hi.begin(), tgt.map.hi.end());
+      row.info.clipMin =
+          *std::min_element(tgt.map.lo.begin(), tgt.map.lo.end());
+      row.info.clipMax =
+          *std::max_element(tgt.map.hi.begin(), tgt.map.hi.end());
     }
     int64_t ranges = row.info.numRanges;
     row.bits = row.elements * row.info.storageBits + ranges * kScaleBits +
@@ -540,9 +542,9 @@ LogicalResult buildReport(func::FuncOp func, CalibrationDataset &data,
       if (!std::isfinite(x))
         continue;
       double b = std::floor((x - h.lo) / width);
-      int64_t bin = std::clamp<int64_t>(static_cast<int64_t>(
-                                            std::clamp(b, -1.0, 1e9)),
-                                        0, kHistogramBins - 1);
+      int64_t bin =
+          std::clamp<int64_t>(static_cast<int64_t>(std::clamp(b, -1.0, 1e9)), 0,
+                              kHistogramBins - 1);
       ++h.counts[bin];
     }
   });

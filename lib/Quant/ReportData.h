@@ -1,4 +1,5 @@
-//===- ReportData.h - what a quantization report holds -----------*- C++ -*-===//
+//===- ReportData.h - what a quantization report holds -----------*- C++
+//-*-===//
 //
 // Part of quantc. Internal to lib/Quant: Report.cpp measures a model into a
 // QuantReport; ReportJson.cpp and ReportHtml.cpp render it. Keeping the
@@ -58,15 +59,15 @@ struct ErrorStats {
 struct ObserverInfo {
   std::string name;
   std::vector<int64_t> shape;
-  std::string storage;       ///< "i8", "ui4", ...
+  std::string storage; ///< "i8", "ui4", ...
   unsigned storageBits = 8;
   bool symmetric = false;
   bool narrowRange = false;
   bool dynamic = false;
-  std::string granularity;   ///< "per-tensor", "per-axis", "per-block"
+  std::string granularity; ///< "per-tensor", "per-axis", "per-block"
   std::optional<int64_t> axis, blockAxis, blockSize;
   int64_t numRanges = 1;
-  std::string method;        ///< calibration method, "" when unset
+  std::string method; ///< calibration method, "" when unset
   /// Calibrated range: the smallest min and the largest max over all range
   /// entries (nullopt for dynamic observers).
   std::optional<double> rangeMin, rangeMax;

@@ -23,12 +23,24 @@ std::string esc(const std::string &s) {
   o.reserve(s.size());
   for (char c : s) {
     switch (c) {
-    case '&': o += "&amp;"; break;
-    case '<': o += "&lt;"; break;
-    case '>': o += "&gt;"; break;
-    case '"': o += "&quot;"; break;
-    case '\'': o += "&#39;"; break;
-    default: o += c; break;
+    case '&':
+      o += "&amp;";
+      break;
+    case '<':
+      o += "&lt;";
+      break;
+    case '>':
+      o += "&gt;";
+      break;
+    case '"':
+      o += "&quot;";
+      break;
+    case '\'':
+      o += "&#39;";
+      break;
+    default:
+      o += c;
+      break;
     }
   }
   return o;
@@ -83,8 +95,8 @@ std::string sqnrClass(const ErrorStats &e) {
 
 std::string sqnrCell(const ErrorStats &e) {
   std::optional<double> v = e.sqnrDb();
-  std::string text = v ? fmt(*v, 4) : (e.count && e.sumError == 0 ? "exact"
-                                                                  : "&ndash;");
+  std::string text =
+      v ? fmt(*v, 4) : (e.count && e.sumError == 0 ? "exact" : "&ndash;");
   return "<td class=\"sqnr " + sqnrClass(e) + "\">" + text + "</td>";
 }
 
@@ -117,17 +129,17 @@ std::string histogramSvg(const ActivationRow &a) {
   const Histogram &h = a.histogram;
   const double W = 480, H = 170, ml = 40, mr = 10, mt = 10, mb = 34;
   const double pw = W - ml - mr, ph = H - mt - mb;
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  px(W) + "\" height=\"" + px(H) + "\" viewBox=\"0 0 " +
-                  px(W) + " " + px(H) + "\" role=\"img\">";
+  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px(W) +
+                  "\" height=\"" + px(H) + "\" viewBox=\"0 0 " + px(W) + " " +
+                  px(H) + "\" role=\"img\">";
   o += "<title>" + esc(a.info.name) + "</title>";
   auto x = [&](double v) { return ml + (v - h.lo) / (h.hi - h.lo) * pw; };
   double base = mt + ph;
   // Out-of-range mass (beyond the representable range) shaded.
   if (a.info.clipMin && *a.info.clipMin > h.lo)
     o += "<rect class=\"oor\" x=\"" + px(ml) + "\" y=\"" + px(mt) +
-         "\" width=\"" + px(x(*a.info.clipMin) - ml) + "\" height=\"" +
-         px(ph) + "\"/>";
+         "\" width=\"" + px(x(*a.info.clipMin) - ml) + "\" height=\"" + px(ph) +
+         "\"/>";
   if (a.info.clipMax && *a.info.clipMax < h.hi)
     o += "<rect class=\"oor\" x=\"" + px(x(*a.info.clipMax)) + "\" y=\"" +
          px(mt) + "\" width=\"" + px(ml + pw - x(*a.info.clipMax)) +
@@ -142,8 +154,8 @@ std::string histogramSvg(const ActivationRow &a) {
     for (size_t i = 0; i < h.counts.size(); ++i) {
       if (!h.counts[i])
         continue;
-      double v = logScale ? std::log10(double(h.counts[i]) + 1)
-                          : double(h.counts[i]);
+      double v =
+          logScale ? std::log10(double(h.counts[i]) + 1) : double(h.counts[i]);
       double y = base - v / top * ph;
       path += "M" + px(ml + i * bw) + " " + px(base) + "V" + px(y) + "H" +
               px(ml + (i + 1) * bw) + "V" + px(base) + "Z";
@@ -163,9 +175,8 @@ std::string histogramSvg(const ActivationRow &a) {
        "\" x2=\"" + px(ml) + "\" y2=\"" + px(base) + "\"/>";
   auto clipLine = [&](double v, const char *what) {
     o += "<line class=\"clip\" data-value=\"" + fmt(v, 9) + "\" x1=\"" +
-         px(x(v)) + "\" y1=\"" + px(mt) + "\" x2=\"" + px(x(v)) +
-         "\" y2=\"" + px(base) + "\"><title>" + what + " " + fmt(v, 6) +
-         "</title></line>";
+         px(x(v)) + "\" y1=\"" + px(mt) + "\" x2=\"" + px(x(v)) + "\" y2=\"" +
+         px(base) + "\"><title>" + what + " " + fmt(v, 6) + "</title></line>";
   };
   if (a.info.clipMin)
     clipLine(*a.info.clipMin, "clip min");
@@ -176,16 +187,16 @@ std::string histogramSvg(const ActivationRow &a) {
   // A tick at zero when it lies well inside the axis.
   if (x(0) > ml + 30 && x(0) < ml + pw - 30)
     o += "<line class=\"axis\" x1=\"" + px(x(0)) + "\" y1=\"" + px(base) +
-         "\" x2=\"" + px(x(0)) + "\" y2=\"" + px(base + 4) +
-         "\"/><text x=\"" + px(x(0)) + "\" y=\"" + px(base + 12) +
+         "\" x2=\"" + px(x(0)) + "\" y2=\"" + px(base + 4) + "\"/><text x=\"" +
+         px(x(0)) + "\" y=\"" + px(base + 12) +
          "\" text-anchor=\"middle\">0</text>";
   o += "<text x=\"" + px(ml + pw) + "\" y=\"" + px(base + 12) +
        "\" text-anchor=\"end\">" + fmt(h.hi) + "</text>";
-  std::string caption =
-      a.info.clipMin ? "clip [" + fmt(*a.info.clipMin) + ", " +
-                           fmt(*a.info.clipMax) + "], clipped " +
-                           pct(a.error.clippedFraction())
-                     : std::string("dynamic range (no clipping)");
+  std::string caption = a.info.clipMin
+                            ? "clip [" + fmt(*a.info.clipMin) + ", " +
+                                  fmt(*a.info.clipMax) + "], clipped " +
+                                  pct(a.error.clippedFraction())
+                            : std::string("dynamic range (no clipping)");
   o += "<text x=\"" + px(ml + pw / 2) + "\" y=\"" + px(base + 26) +
        "\" text-anchor=\"middle\">" + caption + "</text>";
   o += "</svg>";
@@ -212,9 +223,10 @@ std::string sqnrChart(const QuantReport &r) {
   maxV = std::ceil(maxV / 10) * 10;
   const double labelW = 260, barW = 420, rowH = 16, mt = 18;
   double W = labelW + barW + 60, H = mt + rowH * bars.size() + 6;
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-                  px(W) + "\" height=\"" + px(H) + "\" viewBox=\"0 0 " +
-                  px(W) + " " + px(H) + "\" role=\"img\">"
+  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px(W) +
+                  "\" height=\"" + px(H) + "\" viewBox=\"0 0 " + px(W) + " " +
+                  px(H) +
+                  "\" role=\"img\">"
                   "<title>per-layer SQNR (dB)</title>";
   for (double g = 0; g <= maxV; g += 10) {
     double gx = labelW + g / maxV * barW;
@@ -237,8 +249,8 @@ std::string sqnrChart(const QuantReport &r) {
          "\" y=\"" + px(y + 2) + "\" width=\"" + px(len) + "\" height=\"" +
          px(rowH - 4) + "\"><title>" + esc(bars[i].label) + ": " +
          (v ? fmt(*v) + " dB" : std::string("n/a")) + "</title></rect>";
-    o += "<text x=\"" + px(labelW + len + 4) + "\" y=\"" + px(y + 11) +
-         "\">" + (v ? fmt(*v, 3) : std::string(bars[i].e->count ? "exact" : "n/a")) +
+    o += "<text x=\"" + px(labelW + len + 4) + "\" y=\"" + px(y + 11) + "\">" +
+         (v ? fmt(*v, 3) : std::string(bars[i].e->count ? "exact" : "n/a")) +
          "</text>";
   }
   o += "</svg>";
@@ -328,7 +340,8 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
        "-bit scale per range entry and, when not symmetric, a zero point of "
        "the storage width per range entry; unobserved constants count at "
        "their float width. The clip range is the range the quantized type "
-       "represents, [scale&middot;(qmin&minus;zp), scale&middot;(qmax&minus;zp)]."
+       "represents, [scale&middot;(qmin&minus;zp), "
+       "scale&middot;(qmax&minus;zp)]."
        "</p>\n";
   if (r.dynamicNotApplied)
     o += "<p class=\"note\">" + std::to_string(r.dynamicNotApplied) +
@@ -349,9 +362,9 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
       if (out.top1Rows && *out.top1Rows)
         agree = double(*out.top1Agree) / *out.top1Rows;
       o += "<tr><td class=\"name\">" + esc(out.name) + "</td><td>" +
-           shape(out.shape) + "</td><td>" + fmtOpt(out.error.mse()) +
-           "</td>" + sqnrCell(out.error) + "<td>" + fmt(out.maxAbsError) +
-           "</td><td>" + pct(agree) + "</td></tr>\n";
+           shape(out.shape) + "</td><td>" + fmtOpt(out.error.mse()) + "</td>" +
+           sqnrCell(out.error) + "<td>" + fmt(out.maxAbsError) + "</td><td>" +
+           pct(agree) + "</td></tr>\n";
     }
     o += "</table>\n";
   }
@@ -377,8 +390,8 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
            fmt(w.bitsPerWeight) + "</td><td>[" + fmt(w.dataMin) + ", " +
            fmt(w.dataMax) + "]</td><td>" + rangeText(w.info) + "</td><td>" +
            clipText(w.info) + "</td><td>" + pct(w.error.clippedFraction()) +
-           "</td><td>" + fmtOpt(w.error.mse()) + "</td>" +
-           sqnrCell(w.error) + "</tr>\n";
+           "</td><td>" + fmtOpt(w.error.mse()) + "</td>" + sqnrCell(w.error) +
+           "</tr>\n";
     o += "</table>\n";
   }
 
@@ -391,16 +404,16 @@ std::string mlir::qc::report::renderHtml(const QuantReport &r) {
          "range</th><th>clip range</th><th>clipped</th><th>MSE</th><th>SQNR "
          "(dB)</th></tr>\n";
     for (const ActivationRow &a : r.activations) {
-      std::string data = a.dataMin ? "[" + fmt(*a.dataMin) + ", " +
-                                         fmt(*a.dataMax) + "]"
-                                   : "&ndash;";
+      std::string data =
+          a.dataMin ? "[" + fmt(*a.dataMin) + ", " + fmt(*a.dataMax) + "]"
+                    : "&ndash;";
       o += "<tr><td class=\"name\">" + esc(a.info.name) + "</td><td>" +
            shape(a.info.shape) + "</td>" + targetCell(a.info) + "<td>" +
            (a.info.method.empty() ? "&ndash;" : esc(a.info.method)) +
            "</td><td>" + data + "</td><td>" + rangeText(a.info) + "</td><td>" +
            clipText(a.info) + "</td><td>" + pct(a.error.clippedFraction()) +
-           "</td><td>" + fmtOpt(a.error.mse()) + "</td>" +
-           sqnrCell(a.error) + "</tr>\n";
+           "</td><td>" + fmtOpt(a.error.mse()) + "</td>" + sqnrCell(a.error) +
+           "</tr>\n";
     }
     o += "</table>\n";
 

@@ -52,7 +52,8 @@ json::Object observerObject(const ObserverInfo &i) {
       {"block_axis", optInt(i.blockAxis)},
       {"block_size", optInt(i.blockSize)},
       {"ranges", i.numRanges},
-      {"method", i.method.empty() ? json::Value(nullptr) : json::Value(i.method)},
+      {"method",
+       i.method.empty() ? json::Value(nullptr) : json::Value(i.method)},
       {"quant_type",
        i.quantType.empty() ? json::Value(nullptr) : json::Value(i.quantType)},
       {"range_min", num(i.rangeMin)},
@@ -84,9 +85,9 @@ std::string mlir::qc::report::renderJson(const QuantReport &r) {
       {"float_bytes", (s.floatBits + 7) / 8},
       {"quantized_bytes", (s.quantizedBits + 7) / 8},
       {"bits_per_weight",
-       num(s.parameters ? std::optional<double>(double(s.quantizedBits) /
-                                                s.parameters)
-                        : std::nullopt)},
+       num(s.parameters
+               ? std::optional<double>(double(s.quantizedBits) / s.parameters)
+               : std::nullopt)},
       {"quantized_weights_bits_per_weight",
        num(s.quantizedParameters
                ? std::optional<double>(double(s.quantizedWeightBits) /
