@@ -379,6 +379,30 @@ TEST_F(ReportTest, AllSamplesWhenMaxSamplesIsZero) {
   EXPECT_EQ(parsed->getAsObject()->getInteger("samples"), 3);
 }
 
+TEST_F(ReportTest, EmptyDatasetStillReportsWeights) {
+  func::FuncOp func = parse(model());
+  ASSERT_TRUE(func) << diagnostics;
+  VectorDataset data({});
+  for (const char *file : {"empty.json", "empty.html"}) {
+    ReportOptions options;
+    options.path = path(file);
+    std::string error;
+    ASSERT_TRUE(succeeded(writeQuantReport(func, data, options, error)))
+        << error;
+  }
+  auto parsed = llvm::json::parse(readFile(path("empty.json")));
+  ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
+  const llvm::json::Object &root = *parsed->getAsObject();
+  EXPECT_EQ(root.getInteger("samples"), 0);
+  const llvm::json::Object *in = findByName(root, "activations", "in<&>");
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->get("histogram")->kind(), llvm::json::Value::Null);
+  EXPECT_EQ(in->get("sqnr_db")->kind(), llvm::json::Value::Null);
+  EXPECT_TRUE(findByName(root, "weights", "fc2.w")->getNumber("sqnr_db"));
+  EXPECT_NE(readFile(path("empty.html")).find("No samples."),
+            std::string::npos);
+}
+
 TEST_F(ReportTest, UnwritablePathFailsCleanly) {
   func::FuncOp func = parse(model());
   ASSERT_TRUE(func) << diagnostics;
