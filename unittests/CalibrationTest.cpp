@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qc/Quant/Calibration.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Executor/Npy.h"
 #include "qc/InitAll.h"
-#include "qc/Quant/Calibration.h"
 #include "qc/Quant/Dataset.h"
 #include "qc/Quant/Histogram.h"
 
@@ -237,10 +237,10 @@ TEST_F(CalibrationTest, EmaMinMaxOverTwoSamples) {
     })mlir";
   CalibrationOptions o = opts(CalibrationMethod::EmaMinMax);
   o.emaConstant = 0.25;
-  auto ops = run(src,
-                 {makeTensor({1, 4}, {-1, 0, 0.5, 1}),
-                  makeTensor({1, 4}, {-2, 1, 2, 3})},
-                 o);
+  auto ops = run(
+      src,
+      {makeTensor({1, 4}, {-1, 0, 0.5, 1}), makeTensor({1, 4}, {-2, 1, 2, 3})},
+      o);
   ASSERT_EQ(ops.size(), 1u);
   // First sample initialises, then v = (1 - c) v + c batch.
   EXPECT_DOUBLE_EQ((*ops[0].getMin())[0], 0.75 * -1 + 0.25 * -2);
@@ -301,7 +301,8 @@ TEST_F(CalibrationTest, WeightMseClipsAndLowersTheError) {
   }
   std::string src = R"mlir(
     func.func @f(%x: tensor<1xf32>) -> tensor<1x256xf32> {
-      %w = qc.constant dense<[[)mlir" + values + R"mlir(]]> : tensor<1x256xf32>
+      %w = qc.constant dense<[[)mlir" +
+                    values + R"mlir(]]> : tensor<1x256xf32>
       %0 = qc.observe %w {storage = i4, symmetric, narrow_range} : tensor<1x256xf32>
       return %0 : tensor<1x256xf32>
     })mlir";
@@ -317,8 +318,7 @@ TEST_F(CalibrationTest, WeightMseClipsAndLowersTheError) {
   double lo = (*ops[0].getMin())[0], hi = (*ops[0].getMax())[0];
   QuantTarget t{4, true, true, true};
   EXPECT_LT(std::max(-lo, hi), std::max(-mn, mx) * 0.95);
-  EXPECT_LT(quantizationError(xs, lo, hi, t),
-            quantizationError(xs, mn, mx, t));
+  EXPECT_LT(quantizationError(xs, lo, hi, t), quantizationError(xs, mn, mx, t));
 }
 
 TEST_F(CalibrationTest, RunErrorNamesTheSample) {
@@ -496,8 +496,8 @@ TEST_F(DatasetTest, ShapeMismatchNamesFileAndShapes) {
   std::vector<Tensor> in;
   ASSERT_TRUE(*(*data)->next(in, error));
   EXPECT_TRUE(failed((*data)->next(in, error)));
-  EXPECT_EQ(error, path("s/1.npy") +
-                       ": shape 3x5 does not match input 'x' (1x2)");
+  EXPECT_EQ(error,
+            path("s/1.npy") + ": shape 3x5 does not match input 'x' (1x2)");
 
   writeNpy(path("big.npy"), iota(DType::F32, {4, 3}, 0));
   EXPECT_TRUE(failed(open({path("big.npy")}, {"x"}, {f32({1, 2})})));
@@ -519,8 +519,8 @@ TEST_F(DatasetTest, ImagesDecodeAndPreprocess) {
     for (int x = 0; x < 4; ++x)
       for (int v : {10 * x + 100 * y, 20, 200 - 40 * x})
         rgb.push_back(static_cast<uint8_t>(v));
-  ASSERT_TRUE(stbi_write_png(path("img/0.png").c_str(), 4, 2, 3, rgb.data(),
-                             4 * 3));
+  ASSERT_TRUE(
+      stbi_write_png(path("img/0.png").c_str(), 4, 2, 3, rgb.data(), 4 * 3));
   // A flat JPEG (lossy: checked to a few levels).
   std::vector<uint8_t> flat(16 * 16 * 3);
   for (size_t i = 0; i < flat.size(); i += 3) {
@@ -528,8 +528,8 @@ TEST_F(DatasetTest, ImagesDecodeAndPreprocess) {
     flat[i + 1] = 102;
     flat[i + 2] = 204;
   }
-  ASSERT_TRUE(stbi_write_jpg(path("img/1.jpg").c_str(), 16, 16, 3, flat.data(),
-                             100));
+  ASSERT_TRUE(
+      stbi_write_jpg(path("img/1.jpg").c_str(), 16, 16, 3, flat.data(), 100));
 
   // resize 4x2 -> 2x1: each output pixel is the mean of a 2x2 block.
   auto data = open({d}, {"x"}, {f32({1, 3, 1, 2})},
@@ -549,8 +549,8 @@ TEST_F(DatasetTest, ImagesDecodeAndPreprocess) {
   EXPECT_NEAR(in[0].data<float>()[4], norm(204), 3 / 127.5);
 
   // bgr, nhwc, no resize, scale=255 keeps 0..255.
-  auto bgr = open({d}, {"x"}, {f32({2, 4, 3})},
-                  "layout=nhwc;color=bgr;scale=255", 1);
+  auto bgr =
+      open({d}, {"x"}, {f32({2, 4, 3})}, "layout=nhwc;color=bgr;scale=255", 1);
   ASSERT_TRUE(succeeded(bgr)) << error;
   ASSERT_TRUE(*(*bgr)->next(in, error)) << error;
   EXPECT_EQ(in[0].data<float>()[0], 200.0f); // B of (0, 0)

@@ -47,8 +47,8 @@ struct CalibratePass : public qc::impl::CalibrateBase<CalibratePass> {
       return success();
     };
     if (failed(parseMethod("method", method, options.method)) ||
-        failed(parseMethod("weight-method", weightMethod,
-                           options.weightMethod)))
+        failed(
+            parseMethod("weight-method", weightMethod, options.weightMethod)))
       return signalPassFailure();
     options.percentile = percentile;
     options.numBins = bins;
@@ -99,8 +99,8 @@ struct CalibratePass : public qc::impl::CalibrateBase<CalibratePass> {
         }
         dataset = std::move(*opened);
       }
-      if (failed(calibrate(func, dataset ? *dataset : noData, options,
-                           error))) {
+      if (failed(
+              calibrate(func, dataset ? *dataset : noData, options, error))) {
         func.emitError("qc-calibrate: ") << error;
         return signalPassFailure();
       }

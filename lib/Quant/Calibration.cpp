@@ -30,11 +30,16 @@ using namespace mlir::qc;
 
 StringRef qc::stringifyCalibrationMethod(CalibrationMethod m) {
   switch (m) {
-  case CalibrationMethod::MinMax: return "minmax";
-  case CalibrationMethod::EmaMinMax: return "ema-minmax";
-  case CalibrationMethod::Percentile: return "percentile";
-  case CalibrationMethod::MSE: return "mse";
-  case CalibrationMethod::Entropy: return "entropy";
+  case CalibrationMethod::MinMax:
+    return "minmax";
+  case CalibrationMethod::EmaMinMax:
+    return "ema-minmax";
+  case CalibrationMethod::Percentile:
+    return "percentile";
+  case CalibrationMethod::MSE:
+    return "mse";
+  case CalibrationMethod::Entropy:
+    return "entropy";
   }
   return "minmax";
 }
@@ -200,8 +205,8 @@ struct ObserverState {
 LogicalResult calibrateWeight(ObserverState &s, ElementsAttr value,
                               CalibrationMethod method, std::string &error) {
   std::string why;
-  FailureOr<Tensor> t = materializeConstant(
-      value, cast<RankedTensorType>(s.op.getType()), why);
+  FailureOr<Tensor> t =
+      materializeConstant(value, cast<RankedTensorType>(s.op.getType()), why);
   if (failed(t)) {
     error = describeObserver(s.op) + ": cannot read its constant: " + why;
     return failure();
@@ -279,7 +284,8 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
     auto type = cast<RankedTensorType>(op.getType());
     int64_t numRanges = op.getNumRanges();
     if (!type.hasStaticShape() || ShapedType::isDynamic(numRanges)) {
-      error = describeObserver(op) + ": the observed tensor type must be static";
+      error =
+          describeObserver(op) + ": the observed tensor type must be static";
       failedWeight = true;
       return;
     }
@@ -291,8 +297,8 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
     Operation *def = op.getInput().getDefiningOp();
     if (def && isa<qc::ConstantOp, arith::ConstantOp>(def)) {
       auto value = dyn_cast<ElementsAttr>(def->getAttr("value"));
-      if (!value || failed(calibrateWeight(*s, value, options.weightMethod,
-                                           error))) {
+      if (!value ||
+          failed(calibrateWeight(*s, value, options.weightMethod, error))) {
         if (!value)
           error = describeObserver(op) + ": its constant has no elements";
         failedWeight = true;
@@ -331,7 +337,8 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
   if (!activations.empty()) {
     ExecutorOptions exeOptions;
     exeOptions.numThreads = options.numThreads;
-    FailureOr<std::unique_ptr<Executor>> exe = Executor::create(func, exeOptions);
+    FailureOr<std::unique_ptr<Executor>> exe =
+        Executor::create(func, exeOptions);
     if (failed(exe)) {
       error = "cannot run function '" + func.getSymName().str() +
               "' for calibration (see the diagnostic above)";

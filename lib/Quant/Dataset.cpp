@@ -122,9 +122,9 @@ FailureOr<ImagePreprocess> qc::parsePreprocess(StringRef text,
                   "' (expected resize, mean, std, scale, layout or color)");
     }
   }
-  for (auto [key, list] : {std::pair<StringRef, SmallVector<double, 3> *>{
-                               "mean", &pp.mean},
-                           {"std", &pp.std}})
+  for (auto [key, list] :
+       {std::pair<StringRef, SmallVector<double, 3> *>{"mean", &pp.mean},
+        {"std", &pp.std}})
     if (list->size() != 1 && list->size() != pp.channels())
       return fail(key + " has " + Twine(list->size()) + " values for " +
                   Twine(pp.channels()) + " channel(s)");
@@ -158,9 +158,9 @@ FailureOr<Tensor> qc::loadImage(StringRef path, const ImagePreprocess &pp,
     return failure();
   }
   int64_t outW = pp.width ? pp.width : w, outH = pp.height ? pp.height : h;
-  SmallVector<int64_t> shape =
-      pp.channelsLast ? SmallVector<int64_t>{1, outH, outW, c}
-                      : SmallVector<int64_t>{1, c, outH, outW};
+  SmallVector<int64_t> shape = pp.channelsLast
+                                   ? SmallVector<int64_t>{1, outH, outW, c}
+                                   : SmallVector<int64_t>{1, c, outH, outW};
   Tensor t(DType::F32, shape);
   float *out = t.data<float>();
   const stbi_uc *in = pixels.get();
@@ -436,13 +436,15 @@ FailureOr<std::unique_ptr<Source>> openNpyFile(StringRef spec, StringRef path,
     return fail("cannot read");
   size_t headerLen = 0;
   if (head.size() >= 10 && head[6] == 1)
-    headerLen = 10 + (static_cast<uint8_t>(head[8]) |
-                      (static_cast<size_t>(static_cast<uint8_t>(head[9])) << 8));
+    headerLen =
+        10 + (static_cast<uint8_t>(head[8]) |
+              (static_cast<size_t>(static_cast<uint8_t>(head[9])) << 8));
   else if (head.size() >= 12)
-    headerLen = 12 + (static_cast<size_t>(static_cast<uint8_t>(head[8])) |
-                      (static_cast<size_t>(static_cast<uint8_t>(head[9])) << 8) |
-                      (static_cast<size_t>(static_cast<uint8_t>(head[10])) << 16) |
-                      (static_cast<size_t>(static_cast<uint8_t>(head[11])) << 24));
+    headerLen =
+        12 + (static_cast<size_t>(static_cast<uint8_t>(head[8])) |
+              (static_cast<size_t>(static_cast<uint8_t>(head[9])) << 8) |
+              (static_cast<size_t>(static_cast<uint8_t>(head[10])) << 16) |
+              (static_cast<size_t>(static_cast<uint8_t>(head[11])) << 24));
   if (headerLen > fileSize)
     return fail("header length exceeds the file size");
   if (headerLen > head.size() && failed(readAt(0, headerLen, head)))
@@ -464,8 +466,7 @@ FailureOr<std::unique_ptr<Source>> openNpyFile(StringRef spec, StringRef path,
 
   ArrayRef<int64_t> fileShape = header->shape, want = in.shape;
   size_t count = 0, batch = 0;
-  if (fileShape.size() == want.size() + 1 &&
-      fileShape.drop_front() == want) {
+  if (fileShape.size() == want.size() + 1 && fileShape.drop_front() == want) {
     // Whole samples stacked along a new leading dimension.
     count = fileShape[0];
   } else if (!want.empty() && fileShape.size() == want.size() &&
@@ -479,13 +480,13 @@ FailureOr<std::unique_ptr<Source>> openNpyFile(StringRef spec, StringRef path,
                   " for input '" + in.name + "' (" + shapeString(want) + ")");
   } else {
     return fail("shape " + shapeString(fileShape) + " does not match input '" +
-                in.name + "' (" + shapeString(want) +
-                "): expected N" + (want.empty() ? "" : "x") +
+                in.name + "' (" + shapeString(want) + "): expected N" +
+                (want.empty() ? "" : "x") +
                 shapeString(want.empty() ? want : want.drop_front()) +
                 " samples along the leading dimension");
   }
-  return std::unique_ptr<Source>(new NpyFileSource(
-      spec.str(), in, path.str(), fd, *header, count, batch));
+  return std::unique_ptr<Source>(
+      new NpyFileSource(spec.str(), in, path.str(), fd, *header, count, batch));
 }
 
 class Dataset : public CalibrationDataset {
@@ -598,8 +599,8 @@ qc::openCalibrationDataset(const DatasetSpec &spec, ArrayRef<std::string> names,
   }
   for (auto [i, src] : llvm::enumerate(sources))
     if (!src)
-      return fail("no calibration source for input '" + names[i] +
-                  "' (write " + names[i] + "=DIR|FILE)");
+      return fail("no calibration source for input '" + names[i] + "' (write " +
+                  names[i] + "=DIR|FILE)");
   size_t count = sources[0]->size();
   for (const std::unique_ptr<Source> &src : sources)
     if (src->size() != sources[0]->size())
