@@ -10,6 +10,7 @@
 #include "qc/InitAll.h"
 #include "qc/Quant/Dataset.h"
 #include "qc/Quant/Histogram.h"
+#include "qc/Quant/Scheme.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -287,6 +288,11 @@ TEST_F(CalibrationTest, WeightsPerChannelAndPerBlock) {
   EXPECT_EQ(*ops[2].getMin(), ArrayRef<double>({-3}));
   EXPECT_EQ(*ops[2].getMax(), ArrayRef<double>({4}));
   EXPECT_EQ(ops[2].getMethod(), "minmax");
+  // The ranges are what getObserverQuantType() expects.
+  for (ObserveOp op : ops) {
+    std::string why;
+    EXPECT_TRUE(succeeded(getObserverQuantType(op, why))) << why;
+  }
 }
 
 TEST_F(CalibrationTest, WeightMseClipsAndLowersTheError) {

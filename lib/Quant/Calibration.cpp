@@ -358,9 +358,13 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
         options.progress && llvm::sys::Process::StandardErrIsDisplayed();
     data.reset();
     std::vector<Tensor> inputs;
+    size_t drawn = SIZE_MAX;
     for (size_t i = 0;; ++i) {
-      if (progress)
+      // Redraw when the percentage moves, not for every small sample.
+      if (progress && (i == total || i * 100 / total != drawn)) {
+        drawn = i * 100 / total;
         drawProgress(i, total);
+      }
       std::string why;
       FailureOr<bool> more = data.next(inputs, why);
       auto sampleError = [&]() {
