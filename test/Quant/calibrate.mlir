@@ -3,6 +3,7 @@
 // RUN: quant-opt %s --qc-calibrate="data=%t/x method=minmax" | FileCheck %s
 // RUN: quant-opt %s --qc-calibrate="data=x=%t/all.npy max-samples=2" | FileCheck %s --check-prefix=FILE
 // RUN: quant-opt %s --qc-calibrate="data=%t/x method=ema-minmax ema-constant=0.5" | FileCheck %s --check-prefix=EMA
+// RUN: quant-opt %s --qc-calibrate="data=%t/x method=percentile percentile=100 bins=64 weight-method=mse" | FileCheck %s --check-prefix=PCT
 
 // Two samples from a directory (the second without the batch dim, in f64):
 // x spans [-1.5, 4], relu(x) [0, 4]; the weight observer reads the constant
@@ -18,6 +19,10 @@
 
 // min: 0.5 * -1.5 + 0.5 * -0.75; max: 0.5 * 3 + 0.5 * 4.
 // EMA: qc.observe %arg0 {max = array<f64: 3.500000e+00>, method = "ema-minmax", min = array<f64: -1.125000e+00>, name = "x"}
+// percentile=100 keeps the data's extremes; per-slice weights searched by MSE
+// (none clips for these few values).
+// PCT: qc.observe %arg0 {max = array<f64: 4.000000e+00>, method = "percentile", min = array<f64: -1.500000e+00>, name = "x"}
+// PCT: qc.observe %{{.*}} {axis = 0 : i64, max = array<f64: 2.000000e+00, 5.000000e-01>, method = "mse", min = array<f64: -1.000000e+00, -3.000000e+00>, name = "w"}
 func.func @f(%x: tensor<1x4xf32> {qc.name = "x"}) -> tensor<1x4xf32> {
   %0 = qc.observe %x {name = "x"} : tensor<1x4xf32>
   %1 = qc.relu %0 : tensor<1x4xf32>
