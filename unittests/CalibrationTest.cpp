@@ -92,6 +92,30 @@ TEST(Histogram, PercentileOfUniform) {
   EXPECT_EQ(hi2, h.max());
 }
 
+TEST(Histogram, MseMatchesTheKnownGaussianOptimum) {
+  // The optimal uniform 16-level quantizer of N(0, 1) has a step of about
+  // 0.335; int4 symmetric spans [-8 s, 7 s] with s = a / 7.5, so a ~ 2.5.
+  std::mt19937 gen(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> xs(1000000);
+  for (float &x : xs)
+    x = normal(gen);
+  Histogram h;
+  h.add(xs);
+  auto [lo, hi] = mseRange(h, QuantTarget{4, true, false, true});
+  EXPECT_GT(hi, 2.2);
+  EXPECT_LT(hi, 2.9);
+  EXPECT_GT(lo, -2.9);
+  EXPECT_LT(lo, -2.2);
+  // Uniform data is not clipped (8-bit asymmetric).
+  Histogram u;
+  for (int i = 0; i <= 100000; ++i)
+    u.add(-1.0 + 3.0 * i / 100000);
+  auto [ulo, uhi] = mseRange(u, QuantTarget{});
+  EXPECT_LT(ulo, -0.98);
+  EXPECT_GT(uhi, 1.97);
+}
+
 //===----------------------------------------------------------------------===//
 // calibrate() on a one-observer function
 //===----------------------------------------------------------------------===//

@@ -275,9 +275,9 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
 
   std::vector<std::unique_ptr<ObserverState>> states;
   DenseMap<Operation *, ObserverState *> activations;
-  bool failedWeight = false;
+  bool failedSetup = false;
   func.walk([&](ObserveOp op) {
-    if (op.getDynamic() || failedWeight)
+    if (op.getDynamic() || failedSetup)
       return;
     auto s = std::make_unique<ObserverState>();
     s->op = op;
@@ -286,7 +286,7 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
     if (!type.hasStaticShape() || ShapedType::isDynamic(numRanges)) {
       error =
           describeObserver(op) + ": the observed tensor type must be static";
-      failedWeight = true;
+      failedSetup = true;
       return;
     }
     s->shape.assign(type.getShape().begin(), type.getShape().end());
@@ -301,7 +301,7 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
           failed(calibrateWeight(*s, value, options.weightMethod, error))) {
         if (!value)
           error = describeObserver(op) + ": its constant has no elements";
-        failedWeight = true;
+        failedSetup = true;
         return;
       }
     } else {
@@ -322,7 +322,7 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
                   std::to_string(target.bits) + "-bit storage needs at least " +
                   std::to_string(1u << (std::min(target.bits, 17u) - 1)) +
                   " bins, got " + std::to_string(options.numBins);
-          failedWeight = true;
+          failedSetup = true;
           return;
         }
         s->hist = std::make_unique<Histogram>(options.numBins);
@@ -331,7 +331,7 @@ LogicalResult qc::calibrate(func::FuncOp func, CalibrationDataset &data,
     }
     states.push_back(std::move(s));
   });
-  if (failedWeight)
+  if (failedSetup)
     return failure();
 
   if (!activations.empty()) {
