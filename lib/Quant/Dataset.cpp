@@ -1,0 +1,11 @@
+//===- Dataset.cpp - calibration data ------------------------------------===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Quant/Dataset.h"
+
+using namespace mlir::qc;
+
+CalibrationDataset::~CalibrationDataset() = default;
