@@ -110,6 +110,26 @@ public:
   bool learnRounding = true;
 };
 
+/// Calibration data held in memory, one list of input tensors per sample
+/// (tests and benchmarks; quant-compile streams from files instead).
+class InMemoryDataset : public CalibrationDataset {
+public:
+  explicit InMemoryDataset(std::vector<std::vector<Tensor>> samples)
+      : samples(std::move(samples)) {}
+  size_t size() const override { return samples.size(); }
+  void reset() override { pos = 0; }
+  FailureOr<bool> next(std::vector<Tensor> &inputs, std::string &) override {
+    if (pos >= samples.size())
+      return false;
+    inputs = samples[pos++];
+    return true;
+  }
+
+private:
+  std::vector<std::vector<Tensor>> samples;
+  size_t pos = 0;
+};
+
 //===----------------------------------------------------------------------===//
 // Driver with per-layer results
 //===----------------------------------------------------------------------===//
