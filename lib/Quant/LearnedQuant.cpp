@@ -173,17 +173,18 @@ void SoftQuantizer::backward(const float *gradW, float *gradV,
     int32_t p = param[i];
     float lo = static_cast<float>(qmin - zeroPoint[p]);
     float hi = static_cast<float>(qmax - zeroPoint[p]);
-    float hv = h(i);
+    float sg = 0.0f, raw = 0.0f, hv = rtnUp[i];
+    if (learnRounding) {
+      sg = sigmoid(v[i]);
+      raw = sg * (kZeta - kGamma) + kGamma;
+      hv = std::min(std::max(raw, 0.0f), 1.0f);
+    }
     float u = base[i] + hv;
     float c = std::min(std::max(u, lo), hi);
     gradS[p] += gradW[i] * c;
     float g = 0.0f;
-    if (learnRounding && u > lo && u < hi) {
-      float sg = sigmoid(v[i]);
-      float raw = sg * (kZeta - kGamma) + kGamma;
-      if (raw > 0.0f && raw < 1.0f)
-        g = gradW[i] * scale[p] * sg * (1.0f - sg) * (kZeta - kGamma);
-    }
+    if (learnRounding && u > lo && u < hi && raw > 0.0f && raw < 1.0f)
+      g = gradW[i] * scale[p] * sg * (1.0f - sg) * (kZeta - kGamma);
     gradV[i] = g;
   }
 }
@@ -197,9 +198,10 @@ double SoftQuantizer::regularizer(double beta, double weight,
     float sg = sigmoid(v[i]);
     float raw = sg * (kZeta - kGamma) + kGamma;
     float hv = std::min(std::max(raw, 0.0f), 1.0f);
-    double d = 2.0 * hv - 1.0;
-    double ad = std::fabs(d);
-    double pw = std::pow(ad, beta);
+    float d = 2.0f * hv - 1.0f;
+    float ad = std::fabs(d);
+    float pw = ad > 0.0f ? std::exp(static_cast<float>(beta) * std::log(ad))
+                         : 0.0f;
     sum += 1.0 - pw;
     if (gradV && raw > 0.0f && raw < 1.0f && ad > 0) {
       // d/dh (1 - |2h-1|^beta) = -2 beta |2h-1|^(beta-1) sign(2h-1)
@@ -727,7 +729,8 @@ static LogicalResult learnLayer(func::FuncOp func, Layer &l, size_t index,
   std::mt19937_64 rng(tuning.seed ^ (0x9e3779b97f4a7c15ull * (index + 1)));
   std::uniform_int_distribution<int64_t> pick(0, d.rows - 1);
   std::vector<int64_t> rows(batch);
-  double lrV = options.learningRate * tuning.roundingLrFactor;
+  double lrV = options.learningRate * tuning.roundingLrFactor *
+               std::max(1.0, 500.0 / std::max(1u, steps));
   double lrS = options.learningRate * tuning.scaleLrFactor;
   unsigned warm = static_cast<unsigned>(tuning.warmup * steps);
   for (unsigned step = 0; step < steps; ++step) {

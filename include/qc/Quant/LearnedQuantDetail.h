@@ -142,9 +142,12 @@ struct LearnedQuantTuning {
   /// Largest number of input elements (rows * K) kept per layer; rows are
   /// subsampled at random (fixed seed) beyond it.
   int64_t maxElementsPerLayer = int64_t(1) << 23;
-  /// Rounding regulariser weight, relative to the reconstruction loss
-  /// normalised by its value under round-to-nearest.
-  double regWeight = 0.01;
+  /// Rounding regulariser weight: the loss is
+  ///   mse / mse_rtn + regWeight * mean_i (1 - |2 h_i - 1|^beta),
+  /// so 1 weighs "every weight undecided" about as much as the whole
+  /// round-to-nearest error (AdaRound's 0.01 is for a summed, unnormalised
+  /// loss).
+  double regWeight = 1.0;
   /// Fraction of the steps without the regulariser.
   double warmup = 0.2;
   double betaStart = 20.0, betaEnd = 2.0;
@@ -152,8 +155,10 @@ struct LearnedQuantTuning {
   /// of options.learningRate.
   double scaleLrFactor = 1.0;
   /// Adam step of the rounding logits as a multiple of
-  /// options.learningRate.
-  double roundingLrFactor = 1.0;
+  /// options.learningRate, for 500 steps or more; with fewer steps it grows
+  /// as 500 / steps, since a logit needs a travel of a few units to settle
+  /// on 0 or 1 whatever the number of steps.
+  double roundingLrFactor = 10.0;
   uint64_t seed = 0x5eed;
 };
 
