@@ -234,7 +234,7 @@ int main(int argc, char **argv) {
   double learnedAcc = accuracy(func, testBatches, *labels);
 
   llvm::outs() << llvm::formatv(
-      "w{0} {1}, {2} layers, {3} calibration images, {4} steps, lr {5}\n",
+      "w{0} {1}, {2} layers, {3} calibration images, {4} steps, lr {5:e}\n",
       bits.getValue(), perTensor ? "per-tensor" : "per-channel", layers,
       calibSamples.size() * batch, steps.getValue(), lr.getValue());
   llvm::outs() << "layer                               kind    rows    "
