@@ -750,9 +750,8 @@ static LogicalResult learnLayer(func::FuncOp func, Layer &l, size_t index,
                   l.n * sizeof(float));
     }
     sq.softWeights(wHat.data());
-    double sse = 0;
     for (int64_t g = 0; g < l.groups; ++g)
-      sse += gemmSquaredError(xb.data() + g * batch * l.k, batch, l.k,
+      gemmSquaredError(xb.data() + g * batch * l.k, batch, l.k,
                        wHat.data() + g * og * l.k, og, tb.data() + g * og, l.n,
                        gW.data() + g * og * l.k);
     // d (mse / norm) / d W_hat.
@@ -760,17 +759,6 @@ static LogicalResult learnLayer(func::FuncOp func, Layer &l, size_t index,
     for (float &g : gW)
       g *= scaleG;
     sq.backward(gW.data(), gV.data(), gS.data());
-    if (getenv("QC_QAT_DEBUG") && step % 50 == 0) {
-      double ds = 0;
-      for (size_t p = 0; p < sq.scale.size(); ++p)
-        ds += sq.scale[p] / sq.scale0[p] - 1;
-      double gv = 0;
-      for (float x : gV)
-        gv += std::fabs(x);
-      fprintf(stderr, "  step %u loss %.4f flipped %.4f mean ds %.4f |gV| %.3g\n",
-              step, sse / (norm * batch * l.n), sq.flippedFraction(),
-              ds / sq.scale.size(), gv / numel);
-    }
     if (options.learnRounding) {
       if (step >= warm) {
         double rel = steps > warm ? double(step - warm) / (steps - warm) : 1;
