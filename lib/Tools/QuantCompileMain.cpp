@@ -446,8 +446,35 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
       (calibModule != module && failed(fakeQuant(calibModule))))
     return failure();
 
-  if (opts.qatSteps > 0)
-    return fail("--qat-steps is not built yet");
+  if (opts.qatSteps > 0) {
+    LearnedQuantOptions learn;
+    learn.steps = opts.qatSteps;
+    learn.learningRate = opts.qatLearningRate;
+    learn.maxSamples = opts.qatSamples;
+    learn.progress = !opts.quiet;
+    learn.numThreads = opts.numThreads;
+    if (failed(learnWeightQuantization(calibFunc, *data, learn, error)))
+      return fail(error);
+    if (calibModule != module &&
+        failed(copyInLockstep<FakeQuantOp>(
+            calibModule, module, "qc.fake_quant",
+            [](FakeQuantOp a, FakeQuantOp b) {
+              b.setQuantTypeAttr(a.getQuantTypeAttr());
+              // The learned weight: a new constant next to the fake-quant.
+              auto ac = a.getInput().getDefiningOp<ConstantOp>();
+              auto bc = b.getInput().getDefiningOp<ConstantOp>();
+              if (!ac || !bc || ac.getType() != bc.getType() ||
+                  ac.getValue() == bc.getValue())
+                return;
+              OpBuilder builder(b);
+              auto cst =
+                  ConstantOp::create(builder, bc.getLoc(), ac.getValue());
+              b.getInputMutable().assign(cst.getResult());
+              if (bc->use_empty())
+                bc->erase();
+            })))
+      return failure();
+  }
   if (opts.compileTo == Phase::FakeQuant)
     return success();
 
