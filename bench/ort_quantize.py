@@ -44,9 +44,33 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
 METHODS = {
     "minmax": "MinMax",
     "entropy": "Entropy",
+    "entropy-2048": "Entropy",
     "percentile": "Percentile",
     "distribution": "Distribution",
 }
+
+# quantize_static's Entropy uses create_calibrator's defaults num_bins=128,
+# num_quantized_bins=128: the KL search then has a single candidate, the full
+# histogram range, so it gives exactly MinMax's ranges. quantize_static (1.21)
+# does not pass num_bins through from extra_options; "entropy-2048" wraps
+# create_calibrator to ask for 2048 histogram bins (TensorRT's classic
+# setting) and keeps ORT's 128 quantized bins.
+_ENTROPY_BINS = {"num_bins": None}
+
+
+def _install_entropy_bins_hook():
+    # (the package's __init__ shadows the module name with the function quantize)
+    qmod = sys.modules["onnxruntime.quantization.quantize"]
+    orig = qmod.create_calibrator
+
+    def create_calibrator(*a, **kw):
+        if _ENTROPY_BINS["num_bins"]:
+            eo = dict(kw.get("extra_options") or {})
+            eo["num_bins"] = _ENTROPY_BINS["num_bins"]
+            kw["extra_options"] = eo
+        return orig(*a, **kw)
+
+    qmod.create_calibrator = create_calibrator
 
 
 def npy_files(d):
@@ -109,6 +133,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
 
+    _install_entropy_bins_hook()
     os.makedirs(args.out_dir, exist_ok=True)
     calib = npy_files(args.calib_dir)
     evals = npy_files(args.eval_dir)
@@ -122,13 +147,38 @@ def main():
                     "preprocess": not args.no_preprocess},
         "calib_files": len(calib), "eval_files": len(evals), "methods": {},
     }
+    # Per-channel QDQ needs DequantizeLinear's axis attribute (opset 13);
+    # quantize_static (1.21) does not upgrade an opset 11/12 model and writes an
+    # invalid one (PP-OCRv4 det is opset 11), so upgrade first.
+    opset = next((o.version for o in onnx.load(model, load_external_data=False).opset_import
+                  if o.domain in ("", "ai.onnx")), 0)
+    report["opset"] = opset
+    if opset < 13:
+        from onnx import version_converter
+        up = os.path.join(args.out_dir, "opset13.onnx")
+        onnx.save(version_converter.convert_version(onnx.load(model), 13), up)
+        report["opset_upgrade"] = f"{opset} -> 13 (onnx.version_converter)"
+        model = up
     if not args.no_preprocess:
         from onnxruntime.quantization.shape_inference import quant_pre_process
         pre = os.path.join(args.out_dir, "preprocessed.onnx")
         t0 = time.time()
-        quant_pre_process(model, pre, skip_symbolic_shape=False)
+        # Symbolic shape inference first (ORT's default); it gives up on some
+        # CNNs (PP-OCRv4 det: "Incomplete symbolic shape inference"), then
+        # ONNX shape inference + the graph optimisation alone.
+        for skip in (False, True):
+            try:
+                quant_pre_process(model, pre, skip_symbolic_shape=skip)
+                report["preprocess"] = "quant_pre_process" + (
+                    "(skip_symbolic_shape=True)" if skip else "")
+                model = pre
+                break
+            except Exception as e:  # noqa: BLE001 - recorded in the report
+                report.setdefault("preprocess_errors", []).append(
+                    f"skip_symbolic_shape={skip}: {type(e).__name__}: {e}")
+        else:
+            report["preprocess"] = "none (quant_pre_process failed)"
         report["preprocess_s"] = time.time() - t0
-        model = pre
     if args.float:
         try:
             t = run_model(args.model, evals, os.path.join(args.out_dir, "float", "eval"), args.threads)
@@ -141,6 +191,9 @@ def main():
         os.makedirs(d, exist_ok=True)
         q = os.path.join(d, "q.onnx")
         entry = {"calibrate_method": str(cm)}
+        _ENTROPY_BINS["num_bins"] = 2048 if m.lower() == "entropy-2048" else None
+        if _ENTROPY_BINS["num_bins"]:
+            entry["num_bins"] = _ENTROPY_BINS["num_bins"]
         try:
             t0 = time.time()
             quantize_static(model, q, NpyReader(input_name, calib),
