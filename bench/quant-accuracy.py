@@ -338,6 +338,18 @@ def fashion(args, qc, ort_peer, work):
               f"{drop} | {agree} | {r.get('target', '–')} | {r.get('met', '–')} | {t} | "
               f"{md_cell(r.get('note', ''))} |")
     print()
+    print("time: quantize (s) + run on the 10,000 images (s)\n")
+    w4 = next((r for r in rows if r["scheme"] == "w4a16-g32" and "drop" in r), None)
+    print("- W8A8 (drop <= 0.3 points, best method): " +
+          (f"best {best['calib']}, drop {best['drop']:+.2f} → **{best['met']}**" if best and "drop" in best
+           else "not measured"))
+    print("- W4A16 g32 (drop <= 1.0 point): " +
+          (f"drop {w4['drop']:+.2f} → **{w4['met']}**" if w4 else "not measured"))
+    ort_rows = [r for r in rows if "quantize_static" in r["label"] and "drop" in r]
+    if ort_rows:
+        ob = max(ort_rows, key=lambda r: r["acc"])
+        print(f"- ONNX Runtime quantize_static, best: {ob['calib']}, drop {ob['drop']:+.2f}")
+    print()
     return rows
 
 
@@ -474,6 +486,16 @@ def ppocr(args, qc, ort_peer, work):
         print(f"| {md_cell(r['label'])} | {md_cell(r['scheme'])} | {md_cell(r['calib'])} | {iou} | "
               f"{mn} | {per} | {r.get('target', '–')} | {r.get('met', '–')} | {t} | "
               f"{md_cell(r.get('note', ''))} |")
+    print()
+    print("time: quantize (s) + run on the evaluation photos (s)\n")
+    for who, pick in (("quantc W8A8", lambda r: r["label"].startswith("quantc")),
+                      ("ONNX Runtime quantize_static", lambda r: "quantize_static" in r["label"])):
+        cand = [r for r in rows if pick(r) and "iou" in r and not np.isnan(r["iou"])]
+        if cand:
+            b = max(cand, key=lambda r: r["iou"])
+            print(f"- {who} (IoU >= 0.95), best: {b['calib']}, IoU {b['iou']:.4f} → **{b['met']}**")
+        else:
+            print(f"- {who}: not measured")
     print()
     return rows
 
