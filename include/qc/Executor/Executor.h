@@ -14,6 +14,8 @@
 #include "qc/Executor/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/LLVM.h"
 
 #include <functional>
@@ -24,6 +26,20 @@
 namespace mlir::qc {
 
 class ObserveOp;
+
+/// A host tensor holding the value of a constant's elements attribute, stored
+/// as `type` says (quantized element types hold their storage integers);
+/// `dense_resource` blobs are viewed without a copy. This is how the executor
+/// materialises `qc.constant` and `arith.constant`.
+FailureOr<Tensor> materializeConstant(ElementsAttr attr, RankedTensorType type,
+                                      std::string &why);
+
+/// The inverse: an attribute of `type` (float, or the storage integer type
+/// of a quantized constant) holding `t`. Tensors with at least
+/// `resourceThreshold` elements become `dense_resource` blobs named after
+/// `blobName` (made identifier-safe).
+ElementsAttr elementsFromTensor(const Tensor &t, RankedTensorType type,
+                                int64_t resourceThreshold, StringRef blobName);
 
 struct ExecutorOptions {
   /// Worker threads for the heavy kernels; 0 = one per hardware thread.
