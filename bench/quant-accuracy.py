@@ -26,8 +26,12 @@ per-photo IoU. Target: >= 0.95 at W8A8.
 
 quantc rows drive `quant-compile MODEL --scheme S [--calib DIR --calib-method M]
 --compile-to=quantized --input-shape NAME=DIMS -o q.mlir` and `quant-run q.mlir
---input NAME=FILE.npy --output-dir DIR` from --build-dir; when that build has
-no quantizing quant-compile yet, those rows say "not built".
+--input NAME=FILE.npy --output-dir DIR` from --build-dir. When that
+quant-compile has no --scheme yet (--driver auto), the same passes are run
+through quant-opt instead (quant-compile --compile-to=input, quant-opt
+--qc-insert-observers=scheme=S --qc-calibrate="data=DIR method=M"
+--qc-fake-quant --qc-fold-fake-quant); with neither, those rows say
+"not built".
 
 ONNX Runtime rows run bench/ort_quantize.py inside the Debian trixie chroot of
 scripts/bench/ort-chroot.sh (built on first use; python3-onnxruntime from
@@ -110,22 +114,51 @@ def md_cell(text):
 
 # ----------------------------------------------------------------- quantc ----
 class Quantc:
-    def __init__(self, build, threads):
+    """Drives quantc. driver "cli": quant-compile --scheme/--calib
+    --compile-to=quantized; "quant-opt": the same passes spelled out
+    (quant-compile --compile-to=input, then quant-opt --qc-insert-observers
+    --qc-calibrate --qc-fake-quant --qc-fold-fake-quant), for builds whose
+    quant-compile has no --scheme yet; "auto": cli when it is there."""
+
+    def __init__(self, build, threads, driver="auto"):
         self.compile = os.path.join(build, "bin", "quant-compile")
         self.run = os.path.join(build, "bin", "quant-run")
+        self.opt = os.path.join(build, "bin", "quant-opt")
         self.threads = threads
-        self.ready, self.why = self._probe()
+        self.driver = None
+        self.ready, self.why = self._probe(driver)
 
-    def _probe(self):
-        if not (os.path.isfile(self.compile) and os.path.isfile(self.run)):
-            return False, f"no quant-compile/quant-run in {os.path.dirname(self.compile)}"
+    def _cli_ok(self):
         rc, out, err = sh([self.compile, "--help"])
         text = out + err
         if "--scheme" not in text or "--calib" not in text:
-            return False, "not built (this quant-compile has no --scheme/--calib)"
+            return "this quant-compile has no --scheme/--calib"
         if re.search(r"=quantized\s+-\s+.*not implemented", text):
-            return False, "not built (--compile-to=quantized is not implemented yet)"
-        return True, ""
+            return "--compile-to=quantized is not implemented yet"
+        return None
+
+    def _opt_ok(self):
+        if not os.path.isfile(self.opt):
+            return f"no {self.opt}"
+        rc, out, err = sh([self.opt, "--help"])
+        missing = [p for p in ("qc-insert-observers", "qc-calibrate", "qc-fake-quant",
+                               "qc-fold-fake-quant") if f"--{p}" not in out + err]
+        return f"quant-opt lacks {', '.join(missing)}" if missing else None
+
+    def _probe(self, driver):
+        if not (os.path.isfile(self.compile) and os.path.isfile(self.run)):
+            return False, f"no quant-compile/quant-run in {os.path.dirname(self.compile)}"
+        cli = self._cli_ok() if driver in ("auto", "cli") else "not asked for"
+        if cli is None:
+            self.driver = "cli"
+            return True, ""
+        if driver == "cli":
+            return False, f"not built ({cli})"
+        opt = self._opt_ok()
+        if opt is None:
+            self.driver = "quant-opt"
+            return True, ""
+        return False, f"not built ({cli}; {opt})"
 
     def quant_run(self, model, input_name, inputs, out_root):
         """Run MODEL on each input file; return (list of output dirs, seconds, error)."""
@@ -140,14 +173,29 @@ class Quantc:
         return dirs, time.time() - t0, None
 
     def quantize(self, model, scheme, method, calib, input_shape, out):
-        cmd = [self.compile, model, "--scheme", scheme, "--compile-to=quantized",
-               "--input-shape", input_shape, "-o", out]
-        if method:
-            cmd += ["--calib", calib, "--calib-method", method]
         t0 = time.time()
+        if self.driver == "cli":
+            cmd = [self.compile, model, "--scheme", scheme, "--compile-to=quantized",
+                   "--input-shape", input_shape, "-o", out]
+            if method:
+                cmd += ["--calib", calib, "--calib-method", method]
+            rc, sout, err = sh(cmd)
+            if rc != 0 or not os.path.isfile(out):
+                return time.time() - t0, f"quant-compile failed (rc {rc}): {first_error(err + sout)}"
+            return time.time() - t0, None
+        imported = out + ".input.mlir"
+        rc, sout, err = sh([self.compile, model, "--compile-to=input", "--input-shape",
+                            input_shape, "-o", imported])
+        if rc != 0:
+            return time.time() - t0, f"quant-compile failed (rc {rc}): {first_error(err + sout)}"
+        calib_opt = ([f"data={calib}", f"method={method}"] if method else []) + \
+            [f"num-threads={self.threads}"]
+        cmd = [self.opt, imported, f"--qc-insert-observers=scheme={scheme}",
+               "--qc-calibrate=" + " ".join(calib_opt),
+               "--qc-fake-quant", "--qc-fold-fake-quant", "-o", out]
         rc, sout, err = sh(cmd)
         if rc != 0 or not os.path.isfile(out):
-            return time.time() - t0, f"quant-compile failed (rc {rc}): {first_error(err + sout)}"
+            return time.time() - t0, f"quant-opt failed (rc {rc}): {first_error(err + sout)}"
         return time.time() - t0, None
 
 
@@ -510,6 +558,9 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--threads", type=int, default=2, help="quant-run and ORT threads")
     ap.add_argument("--only", choices=["fashion", "ppocr"])
+    ap.add_argument("--driver", choices=["auto", "cli", "quant-opt"], default="auto",
+                    help="how to drive quantc (default auto: quant-compile --scheme when it has it, "
+                         "else the same passes through quant-opt)")
     ap.add_argument("--no-ort", action="store_true", help="skip the ONNX Runtime peer")
     ap.add_argument("--calib-count", type=int, default=500,
                     help="Fashion calibration images: train[0:N] (default 500)")
@@ -530,9 +581,10 @@ def main():
     work = args.work_dir or tempfile.mkdtemp(prefix="qc-quant-accuracy-")
     os.makedirs(work, exist_ok=True)
     work = os.path.realpath(work)
-    qc = Quantc(os.path.abspath(args.build_dir), args.threads)
+    qc = Quantc(os.path.abspath(args.build_dir), args.threads, args.driver)
     ort_peer = OrtPeer(not args.no_ort, args.threads)
-    print(f"quantc: {'ready' if qc.ready else qc.why} ({args.build_dir}); "
+    qc_state = f"ready, driven through {qc.driver}" if qc.ready else qc.why
+    print(f"quantc: {qc_state} ({args.build_dir}); "
           f"ONNX Runtime peer: {ort_peer.version or ort_peer.why}; threads {args.threads}\n")
     if ort_peer.ready:
         print("ORT rows: onnxruntime.quantization.quantize_static from Debian trixie's "
