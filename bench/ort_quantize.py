@@ -135,6 +135,10 @@ def main():
 
     _install_entropy_bins_hook()
     os.makedirs(args.out_dir, exist_ok=True)
+    # quant_pre_process leaves sym_shape_infer_temp.onnx in the current directory
+    for a in ("model", "calib_dir", "eval_dir", "out_dir"):
+        setattr(args, a, os.path.abspath(getattr(args, a)))
+    os.chdir(args.out_dir)
     calib = npy_files(args.calib_dir)
     evals = npy_files(args.eval_dir)
     model = args.model
