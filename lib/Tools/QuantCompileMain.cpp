@@ -11,8 +11,10 @@
 
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Executor/Npy.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/InitAll.h"
+#include "qc/Quant/BiasCorrection.h"
 #include "qc/Quant/Calibration.h"
 #include "qc/Quant/LearnedQuant.h"
 #include "qc/Quant/Report.h"
@@ -29,6 +31,8 @@
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -114,8 +118,9 @@ struct Options {
   cl::opt<int64_t> calibBatch{
       "calib-batch",
       cl::desc("Batch size used while calibrating when the model's batch "
-               "dimension is dynamic"),
-      cl::init(1), cl::cat(category)};
+               "dimension is dynamic (0: the leading dimension of the first "
+               ".npy file of a directory, else 1)"),
+      cl::init(0), cl::cat(category)};
   cl::opt<std::string> report{
       "report",
       cl::desc("Write a per-layer quantization report (.html or .json)"),
@@ -135,6 +140,11 @@ struct Options {
   cl::opt<unsigned> qatSamples{
       "qat-samples", cl::desc("Calibration samples --qat-steps uses"),
       cl::init(64), cl::cat(category)};
+  cl::opt<bool> biasCorrection{
+      "bias-correction",
+      cl::desc("Subtract the mean output error that weight rounding causes, "
+               "measured on the calibration data, from each conv/linear bias"),
+      cl::init(false), cl::cat(category)};
   cl::opt<unsigned> numThreads{
       "num-threads", cl::desc("Executor threads (0 = all)"), cl::init(0),
       cl::cat(category)};
@@ -243,6 +253,41 @@ static LogicalResult copyInLockstep(ModuleOp from, ModuleOp to, StringRef what,
   return success();
 }
 
+/// --calib-batch 0: a directory of .npy samples sets the batch by its first
+/// file's leading dimension (when the file has the model input's rank);
+/// anything else calibrates one sample at a time.
+static int64_t inferCalibBatch(const Options &opts, int64_t rank) {
+  if (opts.calibBatch > 0)
+    return opts.calibBatch;
+  if (opts.calib.empty() || !opts.calibPreprocess.empty())
+    return 1;
+  StringRef source = opts.calib.front();
+  if (size_t eq = source.find('='); eq != StringRef::npos &&
+                                    !llvm::sys::fs::exists(source))
+    source = source.substr(eq + 1);
+  if (!llvm::sys::fs::is_directory(source))
+    return 1;
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (llvm::sys::fs::directory_iterator it(source, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (llvm::sys::path::extension(it->path()) == ".npy")
+      files.push_back(it->path());
+  if (files.empty())
+    return 1;
+  std::sort(files.begin(), files.end());
+  auto buffer = llvm::MemoryBuffer::getFile(files.front());
+  if (!buffer)
+    return 1;
+  std::string error;
+  FailureOr<NpyHeader> header =
+      parseNpyHeader((*buffer)->getBuffer(), files.front(), error);
+  if (failed(header) || static_cast<int64_t>(header->shape.size()) != rank ||
+      header->shape.empty() || header->shape[0] <= 0)
+    return 1;
+  return header->shape[0];
+}
+
 static LogicalResult quantize(const Options &opts, ModuleOp module,
                               const ShapeMap &userShapes) {
   MLIRContext *ctx = module.getContext();
@@ -348,7 +393,7 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
         return fail("input '" + name + "' has no ranked type");
       SmallVector<int64_t> dims(rt.getShape());
       if (!dims.empty() && ShapedType::isDynamic(rawType.getDimSize(0)))
-        dims[0] = opts.calibBatch;
+        dims[0] = inferCalibBatch(opts, rawType.getRank());
       for (size_t d = 0; d < dims.size(); ++d)
         if (ShapedType::isDynamic(dims[d]))
           return fail("input '" + name + "' has dynamic dimension " +
@@ -445,6 +490,47 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
   if (failed(fakeQuant(module)) ||
       (calibModule != module && failed(fakeQuant(calibModule))))
     return failure();
+
+  if (opts.biasCorrection) {
+    if (!data)
+      return fail("--bias-correction needs calibration data (--calib)");
+    BiasCorrectionOptions bc;
+    bc.maxSamples = opts.qatSamples;
+    bc.numThreads = opts.numThreads;
+    if (failed(correctBias(calibFunc, *data, bc, error)))
+      return fail(error);
+    if (calibModule != module) {
+      SmallVector<Operation *> a, b;
+      calibModule.walk([&](Operation *op) {
+        if (isa<Conv2DOp, LinearOp>(op))
+          a.push_back(op);
+      });
+      module.walk([&](Operation *op) {
+        if (isa<Conv2DOp, LinearOp>(op))
+          b.push_back(op);
+      });
+      if (a.size() != b.size())
+        return fail("internal error: the calibration copy of the model "
+                    "differs from the model");
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i]->getNumOperands() < 3)
+          continue;
+        auto cst = a[i]->getOperand(2).getDefiningOp<ConstantOp>();
+        if (!cst)
+          continue;
+        OpBuilder builder(b[i]);
+        auto copy = ConstantOp::create(builder, cst.getLoc(), cst.getValue());
+        if (b[i]->getNumOperands() < 3) {
+          b[i]->insertOperands(2, ValueRange{copy.getResult()});
+        } else {
+          Value old = b[i]->getOperand(2);
+          b[i]->setOperand(2, copy.getResult());
+          if (old.use_empty())
+            old.getDefiningOp()->erase();
+        }
+      }
+    }
+  }
 
   if (opts.qatSteps > 0) {
     LearnedQuantOptions learn;

@@ -1,0 +1,190 @@
+//===- BiasCorrection.cpp - correct the mean error of quantized weights ---===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Quant/BiasCorrection.h"
+
+#include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Executor/Executor.h"
+#include "qc/Executor/QuantTensor.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+struct Target {
+  Operation *op;
+  FakeQuantOp weightFq;
+  ConstantOp weight;
+  /// Sum of each input channel and the number of values summed per channel.
+  std::vector<double> sums;
+  double count = 0;
+};
+} // namespace
+
+static bool isTarget(Operation *op) { return isa<Conv2DOp, LinearOp>(op); }
+
+LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
+                              const BiasCorrectionOptions &options,
+                              std::string &error) {
+  std::vector<Target> targets;
+  func.walk([&](Operation *op) {
+    if (!isTarget(op))
+      return;
+    auto fq = op->getOperand(1).getDefiningOp<FakeQuantOp>();
+    if (!fq)
+      return;
+    auto cst = fq.getInput().getDefiningOp<ConstantOp>();
+    if (!cst || !cast<RankedTensorType>(cst.getType()).getElementType().isF32())
+      return;
+    targets.push_back({op, fq, cst, {}, 0});
+  });
+  if (targets.empty())
+    return success();
+
+  // The float model, with an observer on each target's input. Targets are
+  // tagged so that the clone can find them.
+  constexpr StringLiteral kTag = "qc.bias_correction_target";
+  Builder builder(func.getContext());
+  for (size_t i = 0; i < targets.size(); ++i)
+    targets[i].op->setAttr(kTag, builder.getI64IntegerAttr(i));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(func.getLoc());
+  auto clone = cast<func::FuncOp>(func->clone());
+  module->push_back(clone);
+  for (Target &tg : targets)
+    tg.op->removeAttr(kTag);
+  SmallVector<Operation *> strip;
+  clone.walk([&](Operation *op) {
+    if (isa<FakeQuantOp, ObserveOp>(op))
+      strip.push_back(op);
+  });
+  for (Operation *op : strip) {
+    op->getResult(0).replaceAllUsesWith(op->getOperand(0));
+    op->erase();
+  }
+  llvm::DenseMap<Operation *, size_t> index;
+  clone.walk([&](Operation *op) {
+    auto tag = op->getAttrOfType<IntegerAttr>(kTag);
+    if (!tag)
+      return;
+    op->removeAttr(kTag);
+    OpBuilder b(op);
+    auto tap = ObserveOp::create(b, op->getLoc(), ValueRange{op->getOperand(0)},
+                                 ArrayRef<NamedAttribute>{});
+    op->setOperand(0, tap.getResult());
+    index[tap] = tag.getInt();
+  });
+
+  ExecutorOptions eo;
+  eo.numThreads = options.numThreads;
+  FailureOr<std::unique_ptr<Executor>> exec = Executor::create(clone, eo);
+  if (failed(exec)) {
+    error = "bias correction: cannot run the float model";
+    return failure();
+  }
+  (*exec)->setObserver([&](ObserveOp obs, const Tensor &t) {
+    auto it = index.find(obs);
+    if (it == index.end() || it->second >= targets.size())
+      return;
+    Target &tg = targets[it->second];
+    bool conv = isa<Conv2DOp>(tg.op);
+    int64_t channels = conv ? t.shape()[1] : t.shape().back();
+    int64_t inner = 1;
+    if (conv)
+      for (size_t d = 2; d < t.shape().size(); ++d)
+        inner *= t.shape()[d];
+    if (tg.sums.empty())
+      tg.sums.assign(channels, 0.0);
+    int64_t total = t.numElements();
+    for (int64_t e = 0; e < total; ++e) {
+      int64_t c = conv ? (e / inner) % channels : e % channels;
+      tg.sums[c] += t.getAsDouble(e);
+    }
+    tg.count += static_cast<double>(total / std::max<int64_t>(channels, 1));
+  });
+
+  size_t limit = data.size();
+  if (options.maxSamples)
+    limit = std::min(limit, options.maxSamples);
+  std::vector<Tensor> inputs;
+  data.reset();
+  for (size_t s = 0; s < limit; ++s) {
+    FailureOr<bool> more = data.next(inputs, error);
+    if (failed(more))
+      return failure();
+    if (!*more)
+      break;
+    std::string why;
+    if (failed((*exec)->run(inputs, why))) {
+      error = "bias correction: sample " + std::to_string(s) + ": " + why;
+      return failure();
+    }
+  }
+
+  for (Target &tg : targets) {
+    if (tg.count == 0 || tg.sums.empty())
+      continue;
+    auto wType = cast<RankedTensorType>(tg.weight.getType());
+    std::string why;
+    FailureOr<Tensor> w = materializeConstant(tg.weight.getValue(), wType, why);
+    if (failed(w)) {
+      error = "bias correction: " + why;
+      return failure();
+    }
+    Tensor wq = fakeQuantizeTensor(*w, tg.weightFq.getQuantType());
+    bool conv = isa<Conv2DOp>(tg.op);
+    int64_t outC = wType.getDimSize(0);
+    int64_t perOut = w->numElements() / outC;
+    int64_t groups = conv ? cast<Conv2DOp>(tg.op).getGroups() : 1;
+    int64_t inPerGroup = conv ? wType.getDimSize(1) : wType.getDimSize(1);
+    int64_t spatial = conv ? perOut / inPerGroup : 1;
+    int64_t outPerGroup = outC / groups;
+    std::vector<float> correction(outC, 0.0f);
+    for (int64_t c = 0; c < outC; ++c) {
+      int64_t g = c / outPerGroup;
+      double acc = 0.0;
+      for (int64_t i = 0; i < inPerGroup; ++i) {
+        double mean = tg.sums[g * inPerGroup + i] / tg.count;
+        for (int64_t k = 0; k < spatial; ++k) {
+          int64_t e = (c * inPerGroup + i) * spatial + k;
+          acc += (wq.getAsDouble(e) - w->getAsDouble(e)) * mean;
+        }
+      }
+      correction[c] = static_cast<float>(acc);
+    }
+    // New bias = old bias - correction.
+    auto biasType = RankedTensorType::get({outC}, wType.getElementType());
+    Tensor bias(DType::F32, {outC});
+    Value oldBias = tg.op->getNumOperands() > 2 ? tg.op->getOperand(2) : Value();
+    if (oldBias) {
+      auto bc = oldBias.getDefiningOp<ConstantOp>();
+      if (!bc)
+        continue;
+      FailureOr<Tensor> b = materializeConstant(
+          bc.getValue(), cast<RankedTensorType>(bc.getType()), why);
+      if (failed(b) || b->numElements() != outC)
+        continue;
+      bias = *b;
+      bias = bias.clone();
+    }
+    for (int64_t c = 0; c < outC; ++c)
+      bias.setFromDouble(c, bias.getAsDouble(c) - correction[c]);
+    OpBuilder b(tg.op);
+    auto cst = ConstantOp::create(
+        b, tg.op->getLoc(),
+        elementsFromTensor(bias, biasType, /*resourceThreshold=*/1 << 30, ""));
+    if (oldBias) {
+      tg.op->setOperand(2, cst.getResult());
+      if (oldBias.use_empty())
+        oldBias.getDefiningOp()->erase();
+    } else {
+      tg.op->insertOperands(2, ValueRange{cst.getResult()});
+    }
+  }
+  return success();
+}
