@@ -14,6 +14,7 @@
 #include "qc/Executor/Npy.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/InitAll.h"
+#include "qc/Quant/ActivationFallback.h"
 #include "qc/Quant/BiasCorrection.h"
 #include "qc/Quant/Calibration.h"
 #include "qc/Quant/LearnedQuant.h"
@@ -30,8 +31,10 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
@@ -140,6 +143,12 @@ struct Options {
   cl::opt<unsigned> qatSamples{
       "qat-samples", cl::desc("Calibration samples --qat-steps uses"),
       cl::init(64), cl::cat(category)};
+  cl::opt<double> actMinSqnr{
+      "act-min-sqnr",
+      cl::desc("Keep float every activation whose int8 quantization SQNR on "
+               "the calibration data is below DB decibels (0 = off); its "
+               "producer gives a float result, its consumers run weight-only"),
+      cl::value_desc("DB"), cl::init(0.0), cl::cat(category)};
   cl::opt<bool> biasCorrection{
       "bias-correction",
       cl::desc("Subtract the mean output error that weight rounding causes, "
@@ -466,6 +475,38 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
           {"note", "statistics before --qat-steps"});
     if (failed(writeQuantReport(calibFunc, *data, reportOptions, error)))
       return fail(error);
+  }
+
+  if (opts.actMinSqnr > 0.0) {
+    if (!data)
+      return fail("--act-min-sqnr needs calibration data (--calib)");
+    std::vector<std::string> dropped;
+    if (failed(dropNoisyActivations(calibFunc, *data, opts.actMinSqnr,
+                                    opts.qatSamples, opts.numThreads, dropped,
+                                    error)))
+      return fail(error);
+    for (const std::string &d : dropped)
+      llvm::errs() << "quant-compile: remark: activation " << d
+                   << " stays float (--act-min-sqnr "
+                   << llvm::formatv("{0}", static_cast<double>(opts.actMinSqnr))
+                   << ")\n";
+    // The model keeps the same observers as its calibration copy.
+    if (calibModule != module) {
+      llvm::StringSet<> kept;
+      calibModule.walk([&](ObserveOp op) {
+        if (std::optional<StringRef> n = op.getName())
+          kept.insert(*n);
+      });
+      SmallVector<ObserveOp> gone;
+      module.walk([&](ObserveOp op) {
+        if (op.getName() && !kept.contains(*op.getName()))
+          gone.push_back(op);
+      });
+      for (ObserveOp op : gone) {
+        op.getResult().replaceAllUsesWith(op.getInput());
+        op.erase();
+      }
+    }
   }
 
   if (calibModule != module &&
