@@ -285,6 +285,15 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs,
   return outputs;
 }
 
+std::string qc::resourceKey(StringRef name) {
+  std::string key;
+  for (char c : name)
+    key += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
+  if (key.empty() || llvm::isDigit(key[0]))
+    key = "w_" + key;
+  return key;
+}
+
 ElementsAttr qc::elementsFromTensor(const Tensor &t, RankedTensorType type,
                                     int64_t resourceThreshold,
                                     StringRef blobName) {
@@ -294,13 +303,8 @@ ElementsAttr qc::elementsFromTensor(const Tensor &t, RankedTensorType type,
   bool byteAligned = !it || it.getWidth() % 8 == 0;
   if (type.getNumElements() >= resourceThreshold && type.getNumElements() > 0 &&
       (byteAligned || dtypeSize(t.dtype()) == 1)) {
-    std::string key;
-    for (char c : blobName)
-      key += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
-    if (key.empty() || llvm::isDigit(key[0]))
-      key = "w_" + key;
     return DenseResourceElementsAttr::get(
-        type, key,
+        type, resourceKey(blobName),
         HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
   }
   if (it && !byteAligned) {

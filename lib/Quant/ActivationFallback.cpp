@@ -63,24 +63,8 @@ LogicalResult qc::dropNoisyActivations(func::FuncOp func,
       it->second.noise += d * d;
     }
   });
-  size_t limit = data.size();
-  if (maxSamples)
-    limit = std::min(limit, maxSamples);
-  std::vector<Tensor> inputs;
-  data.reset();
-  for (size_t s = 0; s < limit; ++s) {
-    FailureOr<bool> more = data.next(inputs, error);
-    if (failed(more))
-      return failure();
-    if (!*more)
-      break;
-    std::string why;
-    if (failed((*exec)->run(inputs, why))) {
-      error = "measuring activation errors, sample " + std::to_string(s) +
-              ": " + why;
-      return failure();
-    }
-  }
+  if (failed(runOnDataset(**exec, data, maxSamples, "measuring activation errors", error)))
+    return failure();
   for (ObserveOp op : candidates) {
     const Energy &e = energy[op];
     if (e.noise == 0.0)

@@ -108,23 +108,8 @@ LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
     tg.count += static_cast<double>(total / std::max<int64_t>(channels, 1));
   });
 
-  size_t limit = data.size();
-  if (options.maxSamples)
-    limit = std::min(limit, options.maxSamples);
-  std::vector<Tensor> inputs;
-  data.reset();
-  for (size_t s = 0; s < limit; ++s) {
-    FailureOr<bool> more = data.next(inputs, error);
-    if (failed(more))
-      return failure();
-    if (!*more)
-      break;
-    std::string why;
-    if (failed((*exec)->run(inputs, why))) {
-      error = "bias correction: sample " + std::to_string(s) + ": " + why;
-      return failure();
-    }
-  }
+  if (failed(runOnDataset(**exec, data, options.maxSamples, "bias correction", error)))
+    return failure();
 
   for (Target &tg : targets) {
     if (tg.count == 0 || tg.sums.empty())

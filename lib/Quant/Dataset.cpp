@@ -9,6 +9,7 @@
 
 #include "qc/Quant/Dataset.h"
 
+#include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -611,4 +612,27 @@ qc::openCalibrationDataset(const DatasetSpec &spec, ArrayRef<std::string> names,
     count = std::min(count, spec.maxSamples);
   return std::unique_ptr<CalibrationDataset>(
       new Dataset(std::move(sources), count));
+}
+
+LogicalResult qc::runOnDataset(Executor &exec, CalibrationDataset &data,
+                               size_t maxSamples, StringRef what,
+                               std::string &error) {
+  size_t limit = data.size();
+  if (maxSamples)
+    limit = std::min(limit, maxSamples);
+  std::vector<Tensor> inputs;
+  data.reset();
+  for (size_t s = 0; s < limit; ++s) {
+    FailureOr<bool> more = data.next(inputs, error);
+    if (failed(more))
+      return failure();
+    if (!*more)
+      break;
+    std::string why;
+    if (failed(exec.run(inputs, why))) {
+      error = (what + ", sample " + Twine(s) + ": " + why).str();
+      return failure();
+    }
+  }
+  return success();
 }

@@ -34,6 +34,11 @@ class ObserveOp;
 FailureOr<Tensor> materializeConstant(ElementsAttr attr, RankedTensorType type,
                                       std::string &why);
 
+/// A dense_resource key made of `name`: identifier characters (and '.')
+/// only, since keys are printed bare; "w_" in front of an empty name or one
+/// starting with a digit.
+std::string resourceKey(StringRef name);
+
 /// The inverse: an attribute of `type` (float, or the storage integer type
 /// of a quantized constant) holding `t`. Tensors with at least
 /// `resourceThreshold` elements become `dense_resource` blobs named after

@@ -20,6 +20,8 @@
 
 namespace mlir::qc {
 
+class Executor;
+
 class CalibrationDataset {
 public:
   virtual ~CalibrationDataset();
@@ -100,6 +102,13 @@ FailureOr<ImagePreprocess> parsePreprocess(StringRef text, std::string &error);
 /// [1, C, H, W] (nchw) or [1, H, W, C] (nhwc).
 FailureOr<Tensor> loadImage(StringRef path, const ImagePreprocess &pp,
                             std::string &error);
+
+/// Runs `exec` (whose observer callback does the work) on the samples of
+/// `data` from the first, at most `maxSamples` of them (0 = all). Errors
+/// name the sample and start with `what`.
+LogicalResult runOnDataset(Executor &exec, CalibrationDataset &data,
+                           size_t maxSamples, StringRef what,
+                           std::string &error);
 
 } // namespace mlir::qc
 

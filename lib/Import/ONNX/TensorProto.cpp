@@ -8,6 +8,8 @@
 
 #include "ONNXImporterImpl.h"
 
+#include "qc/Executor/Executor.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -255,14 +257,8 @@ ElementsAttr onnx_import::makeElementsAttr(ShapedType type,
   }
   if (type.getNumElements() < resourceThreshold || type.getNumElements() == 0)
     return DenseElementsAttr::getFromRawBuffer(type, bytes);
-  // Resource keys are printed bare: keep them to identifier characters.
-  std::string key;
-  for (char c : blobName)
-    key += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
-  if (key.empty() || llvm::isDigit(key[0]))
-    key = "w_" + key;
   return DenseResourceElementsAttr::get(
-      type, key,
+      type, mlir::qc::resourceKey(blobName),
       HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
 }
 
