@@ -41,8 +41,8 @@ const KernelRegistry &exec::getKernelRegistry() {
 
 /// A host tensor holding the value of an elements attribute, stored as
 /// `type` says (quantized element types hold their storage integers).
-static FailureOr<Tensor> materialize(ElementsAttr attr, RankedTensorType type,
-                                     std::string &why) {
+FailureOr<Tensor> qc::materialize(ElementsAttr attr, RankedTensorType type,
+                                  std::string &why) {
   std::optional<DType> dtype = dtypeFromType(type.getElementType());
   if (!dtype) {
     why = "unsupported element type";
@@ -284,4 +284,32 @@ FailureOr<std::vector<Tensor>> Executor::run(ArrayRef<Tensor> inputs,
   for (Value v : body.getTerminator()->getOperands())
     outputs.push_back(lookup(v));
   return outputs;
+}
+
+ElementsAttr qc::elementsFromTensor(const Tensor &t, RankedTensorType type,
+                                    int64_t resourceThreshold,
+                                    StringRef blobName) {
+  Type elt = type.getElementType();
+  ArrayRef<char> bytes(static_cast<const char *>(t.raw()), t.byteSize());
+  auto it = dyn_cast<IntegerType>(elt);
+  bool byteAligned = !it || it.getWidth() % 8 == 0;
+  if (type.getNumElements() >= resourceThreshold && type.getNumElements() > 0 &&
+      (byteAligned || dtypeSize(t.dtype()) == 1)) {
+    std::string key;
+    for (char c : blobName)
+      key += llvm::isAlnum(c) || c == '_' || c == '.' ? c : '_';
+    if (key.empty() || llvm::isDigit(key[0]))
+      key = "w_" + key;
+    return DenseResourceElementsAttr::get(
+        type, key,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+  }
+  if (it && !byteAligned) {
+    SmallVector<APInt> values;
+    for (int64_t i = 0, e = t.numElements(); i < e; ++i)
+      values.push_back(APInt(it.getWidth(), static_cast<uint64_t>(static_cast<int64_t>(t.getAsDouble(i))),
+                             /*isSigned=*/true, /*implicitTrunc=*/true));
+    return DenseElementsAttr::get(type, values);
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, bytes);
 }

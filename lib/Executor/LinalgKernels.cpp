@@ -31,6 +31,8 @@
 #include "mlir/IR/TypeUtilities.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstring>
 
 using namespace mlir;
@@ -579,6 +581,57 @@ static LogicalResult runInteger(Operation *op, const Contraction &c, Value xv,
   return success();
 }
 
+// Dynamic form (`dynamic_act`): the float activation is quantized here, per
+// row of its last dimension (rowLength = K) or per tensor (rowLength = 0), to
+// i8<-127:127> with s_r = f32(max|x_r| / 127) (1 for an all-zero row):
+//   x_q = numerics::quantize(x, s_r, 0, -127, 127)
+//   acc = sum_k x_q * w_c                          int32
+//   y   = f32(acc) * f32(f64(s_r) * f64(s_w[c])) + b[c]      (f32)
+// A result row is a row of the activation: e / channelCount.
+static LogicalResult runDynamic(const Contraction &c, Value wv,
+                                const Tensor &x, const Tensor &w,
+                                const Tensor *bias, Tensor &y,
+                                int64_t rowLength, KernelContext &ctx) {
+  std::vector<float> sxBuf;
+  const float *xf = viewAs<float>(x, sxBuf, ctx.pool);
+  int64_t n = x.numElements();
+  int64_t len = rowLength > 0 ? rowLength : std::max<int64_t>(n, 1);
+  int64_t rows = n / len;
+  std::vector<float> rowScale(std::max<int64_t>(rows, 1), 1.0f);
+  std::vector<int32_t> xc(n);
+  for (int64_t r = 0; r < rows; ++r) {
+    float m = 0.0f;
+    for (int64_t i = r * len; i < (r + 1) * len; ++i)
+      m = std::max(m, std::fabs(xf[i]));
+    float s = m > 0.0f ? static_cast<float>(static_cast<double>(m) / 127.0)
+                       : 1.0f;
+    if (!(s >= std::numeric_limits<float>::min()))
+      s = 1.0f;
+    rowScale[r] = s;
+    for (int64_t i = r * len; i < (r + 1) * len; ++i)
+      xc[i] = numerics::quantize(xf[i], s, 0, -127, 127);
+  }
+  QuantGrid gw = getQuantGrid(elementTypeOf(wv), w.shape());
+  std::vector<int32_t> wc = centeredCodes(w, gw, ctx.pool);
+  int64_t total = y.numElements();
+  std::vector<int32_t> acc(total);
+  c.i32(xc.data(), wc.data(), nullptr, acc.data());
+  std::vector<float> sbBuf;
+  const float *bp = bias ? viewAs<float>(*bias, sbBuf, ctx.pool) : nullptr;
+  int64_t nScales = gw.scales.size();
+  std::vector<float> out(total);
+  for (int64_t e = 0; e < total; ++e) {
+    int64_t ch = (e / c.channelInner) % c.channelCount;
+    int64_t r = rowLength > 0 ? e / c.channelCount : 0;
+    float sAcc = static_cast<float>(static_cast<double>(rowScale[r]) *
+                                    static_cast<double>(gw.scales[ch % nScales]));
+    float v = static_cast<float>(acc[e]) * sAcc;
+    out[e] = bp ? v + bp[ch] : v;
+  }
+  storeAs<float>(out.data(), 0, total, y);
+  return success();
+}
+
 /// Runs contraction `c` in the form its operand types select.
 static LogicalResult runContraction(Operation *op, const Contraction &c,
                                     Value xv, Value wv, Value bv,
@@ -591,6 +644,10 @@ static LogicalResult runContraction(Operation *op, const Contraction &c,
   Tensor &y = results[0];
   if (isUniformQuantized(elementTypeOf(xv)))
     return runInteger(op, c, xv, wv, x, w, bias, y, ctx);
+  if (op->hasAttr("dynamic_act") && isUniformQuantized(elementTypeOf(wv))) {
+    int64_t rowLength = isa<Conv2DOp>(op) ? 0 : x.shape().back();
+    return runDynamic(c, wv, x, w, bias, y, rowLength, ctx);
+  }
   if (isUniformQuantized(elementTypeOf(wv))) {
     // Weight-only: the float weight quant.dcast would produce, once per call.
     w = dequantized(w, getQuantGrid(elementTypeOf(wv), w.shape()), ctx.pool);

@@ -14,6 +14,8 @@
 #include "qc/Executor/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Support/LLVM.h"
 
 #include <functional>
@@ -24,6 +26,19 @@
 namespace mlir::qc {
 
 class ObserveOp;
+
+/// A host tensor holding the value of an elements attribute (dense or
+/// dense_resource), stored as `type` says (quantized element types hold
+/// their storage integers).
+FailureOr<Tensor> materialize(ElementsAttr attr, RankedTensorType type,
+                              std::string &why);
+
+/// The inverse: an attribute of `type` (float, or the storage integer type
+/// of a quantized constant) holding `t`. Tensors with at least
+/// `resourceThreshold` elements become `dense_resource` blobs named after
+/// `blobName` (made identifier-safe).
+ElementsAttr elementsFromTensor(const Tensor &t, RankedTensorType type,
+                                int64_t resourceThreshold, StringRef blobName);
 
 struct ExecutorOptions {
   /// Worker threads for the heavy kernels; 0 = one per hardware thread.

@@ -129,8 +129,32 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
     if (be && be != ie)
       return op->emitOpError("bias element type ")
              << be << " does not match input element type " << ie;
+    if (op->hasAttr("dynamic_act")) {
+      auto wq = dyn_cast<quant::QuantizedType>(we);
+      if (!wq || isa<quant::UniformQuantizedSubChannelType>(we))
+        return op->emitOpError("'dynamic_act' needs a per-tensor or per-axis "
+                               "quantized weight");
+      if (wq.getStorageTypeIntegralWidth() > 8)
+        return op->emitOpError("'dynamic_act' needs a weight of at most 8 "
+                               "bits, got ")
+               << we;
+      SmallVector<int64_t> zps;
+      if (auto pt = dyn_cast<quant::UniformQuantizedType>(we))
+        zps.push_back(pt.getZeroPoint());
+      else
+        zps.append(cast<quant::UniformQuantizedPerAxisType>(we)
+                       .getZeroPoints()
+                       .begin(),
+                   cast<quant::UniformQuantizedPerAxisType>(we)
+                       .getZeroPoints()
+                       .end());
+      if (llvm::any_of(zps, [](int64_t z) { return z != 0; }))
+        return op->emitOpError("'dynamic_act' needs weight zero points 0");
+    }
     return success();
   }
+  if (op->hasAttr("dynamic_act"))
+    return op->emitOpError("'dynamic_act' takes a float input");
 
   // Integer form.
   if (!isa<quant::UniformQuantizedType>(ie))

@@ -53,3 +53,19 @@ func.func @linear_integer_bias_width(%x: tensor<2x8x!quant.uniform<i8:f32, 0.5>>
   %0 = qc.linear %x, %w, %b : (tensor<2x8x!quant.uniform<i8:f32, 0.5>>, tensor<4x8x!quant.uniform<i8:f32, 0.1>>, tensor<4x!quant.uniform<i8:f32, 0.05>>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
+
+// -----
+
+func.func @dynamic_float_weight(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'dynamic_act' needs a per-tensor or per-axis quantized weight}}
+  %0 = qc.linear %x, %w {dynamic_act} : (tensor<2x8xf32>, tensor<4x8xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @dynamic_zero_point(%x: tensor<2x8xf32>, %w: tensor<4x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'dynamic_act' needs weight zero points 0}}
+  %0 = qc.linear %x, %w {dynamic_act} : (tensor<2x8xf32>, tensor<4x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}

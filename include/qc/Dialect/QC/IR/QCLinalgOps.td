@@ -32,6 +32,14 @@ defvar QC_QuantizedFormsDoc = [{
       with an 8-bit (or narrower) storage type, `acc` is requantized to it with
       a fixed-point multiplier for `s_x * s_w / s_y` (docs/Numerics.md); if it
       is `i32`-stored with scale `s_x * s_w` it holds `acc` itself.
+    - *dynamic* (W8A8-dynamic, `dynamic_act`): the weight-only operand types
+      with an 8-bit (or narrower) per-tensor or per-axis weight of zero point
+      0, and the activation quantized at run time to `i8<-127:127>`,
+      symmetric: per row of the last dimension for `matmul` and `linear` (one
+      scale per token), per tensor for `conv2d`, with
+      `s_r = f32(max|x_r| / 127)` (1 for an all-zero row). Then
+      `acc = sum(quantize(x, s_r) * w_q)` in `i32` and
+      `y = f32(acc) * f32(f64(s_r) * f64(s_w[c])) + b[c]`.
 }];
 
 def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
@@ -51,7 +59,8 @@ def QC_MatMulOp : QC_Op<"matmul", [Pure]> {
     %z = qc.matmul %x, %w : (tensor<4x64xf32>, tensor<64x2x!quant.uniform<i4:f32:{0:32, 1:1}, {{0.1, 0.2}, {0.3, 0.4}}>>) -> tensor<4x2xf32>
     ```
   }];
-  let arguments = (ins QC_FloatOrQuantTensor:$lhs, QC_FloatOrQuantTensor:$rhs);
+  let arguments = (ins QC_FloatOrQuantTensor:$lhs, QC_FloatOrQuantTensor:$rhs,
+                       UnitAttr:$dynamic_act);
   let results = (outs QC_FloatOrQuantTensor:$result);
   let assemblyFormat =
       "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)";
@@ -74,7 +83,8 @@ def QC_LinearOp : QC_Op<"linear", [Pure]> {
     ```
   }];
   let arguments = (ins QC_FloatOrQuantTensor:$input, QC_FloatOrQuantTensor:$weight,
-                       Optional<QC_FloatOrQuantTensor>:$bias);
+                       Optional<QC_FloatOrQuantTensor>:$bias,
+                       UnitAttr:$dynamic_act);
   let results = (outs QC_FloatOrQuantTensor:$result);
   let assemblyFormat =
       "$input `,` $weight (`,` $bias^)? attr-dict `:` `(` type($input) `,` type($weight) "
@@ -113,7 +123,8 @@ def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
                        DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-                       DefaultValuedAttr<I64Attr, "1">:$groups);
+                       DefaultValuedAttr<I64Attr, "1">:$groups,
+                       UnitAttr:$dynamic_act);
   let results = (outs QC_FloatOrQuantTensor:$result);
   let assemblyFormat =
       "$input `,` $weight (`,` $bias^)? attr-dict `:` `(` type($input) `,` type($weight) "

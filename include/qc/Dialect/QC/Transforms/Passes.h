@@ -7,6 +7,7 @@
 #ifndef QC_DIALECT_QC_TRANSFORMS_PASSES_H
 #define QC_DIALECT_QC_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 

@@ -83,4 +83,132 @@ def DecomposeActivations : Pass<"qc-decompose-activations"> {
   ];
 }
 
+def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
+  let summary = "Places qc.observe ops by a quantization recipe";
+  let description = [{
+    Decides, op by op, what gets quantized and how, and records the decision
+    as `qc.observe` targets that `qc-calibrate` fills and `qc-fake-quant`
+    turns into quantized types. The contraction ops (`qc.conv2d`,
+    `qc.linear`, `qc.matmul` with a constant right-hand side) are quantized;
+    everything else (softmax, norms, elementwise ops) stays float and only
+    carries quantized values through when the data-movement ops in between
+    allow it (reshape, transpose, max pooling, slice, ReLU).
+
+    For each quantized op, by its scheme (`scheme`, see
+    docs/Quantization.md; `w8a8`, `w8a8-dynamic`, `w8a16`, `w4a16`, `w4a8`,
+    `w3a16`, `w2a16` with `-pt`/`-pc`/`-g<N>` and `-sym`/`-asym`):
+
+    - the weight gets an observer with its storage type, symmetry, and
+      granularity (per tensor, per output channel, or groups along the
+      reduction dimension; a group size that does not divide the reduction
+      dimension falls back to per channel, with a remark);
+    - with static activations (`a8`), the input gets an observer unless it
+      already flows, through data movement only, from an observed value, and
+      the output gets one after the op or, when the op's only user is a
+      `qc.relu`/`qc.clip`, after that activation (which then runs on the
+      integer grid);
+    - with dynamic activations, the input gets a `dynamic` observer.
+
+    Policy: `keep-float` regexes (matched, with search semantics, against
+    the op's name, i.e. its ONNX node name, and its weight's name) keep an op
+    float; `layer-scheme` entries `REGEX=SCHEME` give matching ops another
+    scheme (the first matching entry wins). With `protect-first-last` (the
+    default), the first and the last quantized op keep 8-bit weights when
+    the scheme has fewer bits.
+
+    Before:
+    ```mlir
+    %w = qc.constant dense<...> : tensor<10x64xf32>
+    %y = qc.linear %x, %w : (tensor<4x64xf32>, tensor<10x64xf32>) -> tensor<4x10xf32>
+    ```
+    After (`scheme=w8a8`):
+    ```mlir
+    %w = qc.constant dense<...> : tensor<10x64xf32>
+    %0 = qc.observe %x {name = "x", storage = i8} : tensor<4x64xf32>
+    %1 = qc.observe %w {axis = 0 : i64, name = "fc.weight", narrow_range, storage = i8, symmetric} : tensor<10x64xf32>
+    %y = qc.linear %0, %1 : (tensor<4x64xf32>, tensor<10x64xf32>) -> tensor<4x10xf32>
+    %2 = qc.observe %y {name = "fc", storage = i8} : tensor<4x10xf32>
+    ```
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", "\"w8a8\"",
+           "Default quantization scheme">,
+    ListOption<"keepFloat", "keep-float", "std::string",
+               "Regexes of op/weight names that stay float">,
+    ListOption<"layerScheme", "layer-scheme", "std::string",
+               "REGEX=SCHEME overrides, first match wins">,
+    Option<"protectFirstLast", "protect-first-last", "bool", "true",
+           "Keep 8-bit weights on the first and last quantized op">
+  ];
+}
+
+def FakeQuant : Pass<"qc-fake-quant"> {
+  let summary = "Turns calibrated qc.observe ops into qc.fake_quant";
+  let description = [{
+    Each calibrated observer becomes a `qc.fake_quant` whose `quant_type`
+    is chosen from its range and target (docs/Numerics.md: the range is
+    widened to contain 0; symmetric targets use zero point 0). The result is
+    a float model that rounds exactly like the quantized model will: the
+    model to evaluate, to fine-tune (`--qat-steps`), or to fold.
+    Observers without a target (`storage`) are removed, `dynamic` observers
+    are kept for `qc-fold-fake-quant`; an observer that has a target but no
+    range is an error.
+
+    Before:
+    ```mlir
+    %0 = qc.observe %x {name = "x", storage = i8, min = array<f64: -1.0>, max = array<f64: 3.0>} : tensor<4xf32>
+    ```
+    After:
+    ```mlir
+    %0 = qc.fake_quant %x {quant_type = !quant.uniform<i8:f32, 0.015686274509803921:-64>} : tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
+def FoldFakeQuant : Pass<"qc-fold-fake-quant"> {
+  let summary = "Rewrites fake-quant patterns into quantized compute";
+  let description = [{
+    Turns the quantize-dequantize patterns of a fake-quantized model (from
+    `qc-fake-quant` or an imported QDQ model) into ops on `!quant.uniform`
+    types that the executor and the code generators run in integers:
+
+    - a fake-quantized constant becomes a quantized `qc.constant` holding the
+      storage integers;
+    - data movement (reshape, transpose, max pooling, slice) and ReLU/clip
+      on a dequantized per-tensor value run on the stored integers;
+    - a contraction whose input and weight are quantized becomes the integer
+      form: `i32` accumulation with the bias quantized to `i32` at scale
+      `s_x * s_w`, requantized with a fixed-point multiplier into the
+      quantized type of its output (or to float when its output is not
+      quantized); a ReLU whose result type starts at zero is absorbed by the
+      requantization's clamp;
+    - a contraction with a quantized weight and a float input becomes the
+      weight-only form, or the dynamic form (`dynamic_act`) when its input
+      has a `dynamic` observer;
+    - `quant.qcast(quant.dcast(x))` of one type is `x`.
+
+    Before:
+    ```mlir
+    %x0 = qc.fake_quant %x {quant_type = !quant.uniform<i8:f32, 0.02:-5>} : tensor<4x64xf32>
+    %w0 = qc.fake_quant %w {quant_type = !quant.uniform<i8<-127:127>:f32:0, {...}>} : tensor<10x64xf32>
+    %y = qc.linear %x0, %w0, %b : (tensor<4x64xf32>, tensor<10x64xf32>, tensor<10xf32>) -> tensor<4x10xf32>
+    %y0 = qc.fake_quant %y {quant_type = !quant.uniform<i8:f32, 0.1:3>} : tensor<4x10xf32>
+    ```
+    After:
+    ```mlir
+    %xq = quant.qcast %x : tensor<4x64xf32> to tensor<4x64x!quant.uniform<i8:f32, 0.02:-5>>
+    %wq = qc.constant dense<...> : tensor<10x64xi8> -> tensor<10x64x!quant.uniform<i8<-127:127>:f32:0, {...}>>
+    %bq = qc.constant dense<...> : tensor<10xi32> -> tensor<10x!quant.uniform<i32:f32:0, {...}>>
+    %yq = qc.linear %xq, %wq, %bq : (...) -> tensor<4x10x!quant.uniform<i8:f32, 0.1:3>>
+    %y0 = quant.dcast %yq : tensor<4x10x!quant.uniform<i8:f32, 0.1:3>> to tensor<4x10xf32>
+    ```
+  }];
+  let options = [
+    Option<"resourceThreshold", "resource-threshold", "int64_t", "64",
+           "Quantized constants with at least this many elements become dense_resource blobs">
+  ];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
 #endif // QC_DIALECT_QC_TRANSFORMS_PASSES_TD
