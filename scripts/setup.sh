@@ -13,6 +13,8 @@ packages=(
   cmake ninja-build ccache
   # ONNX import and the reference executor
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
+  # calibration: image decoding (stb_image) for image calibration sets
+  libstb-dev
   # tests: GoogleTest, ONNX's backend node tests, fixture scripts and data
   libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil
   libonnx-testdata dataset-fashion-mnist python3-skimage opencv-doc

@@ -39,10 +39,9 @@ const KernelRegistry &exec::getKernelRegistry() {
   return registry;
 }
 
-/// A host tensor holding the value of an elements attribute, stored as
-/// `type` says (quantized element types hold their storage integers).
-FailureOr<Tensor> qc::materialize(ElementsAttr attr, RankedTensorType type,
-                                  std::string &why) {
+FailureOr<Tensor> qc::materializeConstant(ElementsAttr attr,
+                                          RankedTensorType type,
+                                          std::string &why) {
   std::optional<DType> dtype = dtypeFromType(type.getElementType());
   if (!dtype) {
     why = "unsupported element type";
@@ -186,7 +185,7 @@ Executor::create(func::FuncOp func, const ExecutorOptions &options) {
       auto attr = dyn_cast<ElementsAttr>(op.getAttr("value"));
       std::string why;
       FailureOr<Tensor> t =
-          attr ? materialize(attr, cast<RankedTensorType>(op.getResult(0).getType()), why)
+          attr ? materializeConstant(attr, cast<RankedTensorType>(op.getResult(0).getType()), why)
                : FailureOr<Tensor>(failure());
       if (failed(t))
         return op.emitError("executor: cannot materialise constant: ")

@@ -73,9 +73,9 @@ static std::optional<StringRef> findKey(StringRef header, StringRef key) {
   return rest.ltrim();
 }
 
-FailureOr<Tensor> qc::parseNpy(StringRef bytes, StringRef what,
-                               std::string &error) {
-  auto fail = [&](const Twine &msg) -> FailureOr<Tensor> {
+FailureOr<NpyHeader> qc::parseNpyHeader(StringRef bytes, StringRef what,
+                                        std::string &error) {
+  auto fail = [&](const Twine &msg) -> FailureOr<NpyHeader> {
     error = (what + ": " + msg).str();
     return failure();
   };
@@ -100,7 +100,6 @@ FailureOr<Tensor> qc::parseNpy(StringRef bytes, StringRef what,
   if (headerLen > bytes.size() - headerStart)
     return fail("header length " + Twine(headerLen) + " exceeds the file size");
   StringRef header = bytes.substr(headerStart, headerLen);
-  StringRef payload = bytes.drop_front(headerStart + headerLen);
 
   std::optional<StringRef> descr = findKey(header, "descr");
   if (!descr || !descr->consume_front("'"))
@@ -125,7 +124,8 @@ FailureOr<Tensor> qc::parseNpy(StringRef bytes, StringRef what,
   StringRef dims = shapeText->take_until([](char c) { return c == ')'; });
   if (dims.size() == shapeText->size())
     return fail("unterminated 'shape' tuple");
-  SmallVector<int64_t> shape;
+  NpyHeader h;
+  h.dtype = *dtype;
   uint64_t count = 1;
   SmallVector<StringRef> parts;
   dims.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
@@ -136,19 +136,34 @@ FailureOr<Tensor> qc::parseNpy(StringRef bytes, StringRef what,
     uint64_t d;
     if (p.getAsInteger(10, d))
       return fail("bad dimension '" + p + "' in 'shape'");
-    // Refuse sizes whose byte count overflows; the file-size check below
-    // then bounds every allocation by the file actually read.
+    // Refuse sizes whose byte count overflows; the file-size check of the
+    // caller then bounds every allocation by the file actually read.
     if (d != 0 && count > (UINT64_MAX / 16) / d)
       return fail("shape is too large");
     count *= d;
-    shape.push_back(static_cast<int64_t>(d));
+    h.shape.push_back(static_cast<int64_t>(d));
   }
-  uint64_t want = count * dtypeSize(*dtype);
+  h.dataOffset = headerStart + headerLen;
+  h.dataBytes = count * dtypeSize(*dtype);
+  return h;
+}
+
+FailureOr<Tensor> qc::parseNpy(StringRef bytes, StringRef what,
+                               std::string &error) {
+  auto fail = [&](const Twine &msg) -> FailureOr<Tensor> {
+    error = (what + ": " + msg).str();
+    return failure();
+  };
+  FailureOr<NpyHeader> h = parseNpyHeader(bytes, what, error);
+  if (failed(h))
+    return failure();
+  StringRef payload = bytes.drop_front(h->dataOffset);
+  uint64_t want = h->dataBytes;
   if (payload.size() != want)
     return fail("data holds " + Twine(payload.size()) + " bytes, shape and dtype need " +
                 Twine(want));
-  Tensor t = Tensor::fromBytes(*dtype, shape, payload.data());
-  if (*dtype == DType::Bool)
+  Tensor t = Tensor::fromBytes(h->dtype, h->shape, payload.data());
+  if (h->dtype == DType::Bool)
     for (int64_t i = 0, e = t.numElements(); i < e; ++i)
       if (t.data<uint8_t>()[i] > 1)
         return fail("bool element " + Twine(i) + " is neither 0 nor 1");

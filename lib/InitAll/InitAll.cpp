@@ -8,6 +8,7 @@
 
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
+#include "qc/Quant/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,4 +25,5 @@ void mlir::qc::registerAllDialects(DialectRegistry &registry) {
 void mlir::qc::registerAllPasses() {
   registerTransformsPasses();
   registerQCPassesAndPipelines();
+  registerQCQuantPasses();
 }

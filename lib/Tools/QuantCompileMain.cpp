@@ -1,17 +1,26 @@
 //===- QuantCompileMain.cpp - the quant-compile driver --------------------===//
 //
-// Part of quantc. Reads an ONNX model and runs the compilation phases up to
-// the one named by --compile-to. Only the import phase exists so far; the
-// later phases report that they are not implemented rather than printing
-// something that only looks like their output.
+// Part of quantc. Reads an ONNX model (or qc IR) and runs the compilation
+// phases up to the one named by --compile-to: import, observer placement,
+// calibration, fake quantization (with optional learned rounding), folding
+// into quantized compute.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qc/Tools/QuantCompileMain.h"
 
+#include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/InitAll.h"
+#include "qc/Quant/Calibration.h"
+#include "qc/Quant/LearnedQuant.h"
+#include "qc/Quant/Report.h"
+#include "qc/Quant/Scheme.h"
 #include "qc/Tools/ModelLoader.h"
+
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Pass/PassManager.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -20,6 +29,7 @@
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -30,7 +40,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Phase { Input, Quantized };
+enum class Phase { Input, Observed, Calibrated, FakeQuant, Quantized };
 
 struct Options {
   cl::OptionCategory category{"quant-compile options"};
@@ -45,11 +55,91 @@ struct Options {
       cl::value_desc("NAME=DIMS"), cl::cat(category)};
   cl::opt<Phase> compileTo{
       "compile-to", cl::desc("Stop after this phase and print its IR"),
-      cl::values(clEnumValN(Phase::Input, "input",
-                            "the imported model as qc IR, verified"),
-                 clEnumValN(Phase::Quantized, "quantized",
-                            "the quantized model (not implemented yet)")),
+      cl::values(
+          clEnumValN(Phase::Input, "input",
+                     "the imported model as qc IR, verified"),
+          clEnumValN(Phase::Observed, "observed",
+                     "with qc.observe placed by --scheme"),
+          clEnumValN(Phase::Calibrated, "calibrated",
+                     "with the observers' ranges filled by --calib"),
+          clEnumValN(Phase::FakeQuant, "fake-quant",
+                     "the float model with qc.fake_quant (after --qat-steps)"),
+          clEnumValN(Phase::Quantized, "quantized",
+                     "quantized compute on !quant.uniform types")),
       cl::init(Phase::Quantized), cl::cat(category)};
+  cl::opt<std::string> scheme{
+      "scheme",
+      cl::desc("Quantization scheme: w8a8, w8a8-dynamic, w8a16, w4a16, w4a8, "
+               "w3a16, w2a16, with -pt|-pc|-g<N> and -sym|-asym "
+               "(docs/Quantization.md)"),
+      cl::init("w8a8"), cl::cat(category)};
+  cl::list<std::string> keepFloat{
+      "keep-float",
+      cl::desc("Regex of op or weight names to keep in float (repeatable)"),
+      cl::value_desc("REGEX"), cl::cat(category)};
+  cl::list<std::string> layerScheme{
+      "layer-scheme",
+      cl::desc("Another scheme for matching ops: REGEX=SCHEME (repeatable, "
+               "first match wins)"),
+      cl::value_desc("REGEX=SCHEME"), cl::cat(category)};
+  cl::opt<bool> protectFirstLast{
+      "protect-first-last",
+      cl::desc("Keep 8-bit weights on the first and last quantized op when "
+               "the scheme has fewer bits"),
+      cl::init(true), cl::cat(category)};
+  cl::list<std::string> calib{
+      "calib",
+      cl::desc("Calibration data: DIR of .npy files or images, FILE.npy with "
+               "many samples, or NAME=DIR|FILE per input (repeatable)"),
+      cl::value_desc("DATA"), cl::cat(category)};
+  cl::opt<std::string> calibPreprocess{
+      "calib-preprocess",
+      cl::desc("Decode images: resize=WxH,mean=a:b:c,std=a:b:c,"
+               "layout=nchw|nhwc,color=rgb|bgr|gray,scale=1|255"),
+      cl::init(""), cl::cat(category)};
+  cl::opt<std::string> calibMethod{
+      "calib-method",
+      cl::desc("Activation ranges: minmax, ema-minmax, percentile, mse, "
+               "entropy"),
+      cl::init("minmax"), cl::cat(category)};
+  cl::opt<std::string> weightMethod{
+      "weight-method", cl::desc("Weight ranges: minmax or mse"),
+      cl::init("minmax"), cl::cat(category)};
+  cl::opt<double> percentile{
+      "percentile", cl::desc("Percentile kept by --calib-method=percentile"),
+      cl::init(99.99), cl::cat(category)};
+  cl::opt<unsigned> calibSamples{
+      "calib-samples", cl::desc("Use at most N calibration samples (0 = all)"),
+      cl::init(0), cl::cat(category)};
+  cl::opt<int64_t> calibBatch{
+      "calib-batch",
+      cl::desc("Batch size used while calibrating when the model's batch "
+               "dimension is dynamic"),
+      cl::init(1), cl::cat(category)};
+  cl::opt<std::string> report{
+      "report",
+      cl::desc("Write a per-layer quantization report (.html or .json)"),
+      cl::value_desc("FILE"), cl::init(""), cl::cat(category)};
+  cl::opt<unsigned> reportSamples{
+      "report-samples",
+      cl::desc("Calibration samples the report's statistics use"),
+      cl::init(32), cl::cat(category)};
+  cl::opt<unsigned> qatSteps{
+      "qat-steps",
+      cl::desc("Learn weight scales and rounding for N steps per layer "
+               "against the float model on the calibration data (0 = off)"),
+      cl::init(0), cl::cat(category)};
+  cl::opt<double> qatLearningRate{"qat-lr",
+                                  cl::desc("Learning rate of --qat-steps"),
+                                  cl::init(1e-3), cl::cat(category)};
+  cl::opt<unsigned> qatSamples{
+      "qat-samples", cl::desc("Calibration samples --qat-steps uses"),
+      cl::init(64), cl::cat(category)};
+  cl::opt<unsigned> numThreads{
+      "num-threads", cl::desc("Executor threads (0 = all)"), cl::init(0),
+      cl::cat(category)};
+  cl::opt<bool> quiet{"quiet", cl::desc("No progress bars"), cl::init(false),
+                      cl::cat(category)};
   cl::opt<bool> listOps{"list-ops",
                         cl::desc("Print the ONNX ops and opsets the importer "
                                  "handles, then exit"),
@@ -80,6 +170,305 @@ llvm::StringRef severityName(DiagnosticSeverity s) {
 
 } // namespace
 
+using ShapeMap = llvm::StringMap<SmallVector<int64_t>>;
+
+static OwningOpRef<ModuleOp> importModel(MLIRContext *ctx, const Options &opts,
+                                         StringRef path,
+                                         const ShapeMap &shapes) {
+  if (llvm::sys::path::extension(path) == ".onnx") {
+    qc::ONNXImportOptions options;
+    options.functionName = opts.functionName;
+    options.resourceThreshold = opts.resourceThreshold;
+    for (const auto &entry : shapes)
+      options.inputShapes[entry.getKey()] = entry.getValue();
+    return qc::importONNXModel(ctx, path, options);
+  }
+  return qc::loadModel(ctx, path, shapes);
+}
+
+static func::FuncOp entryOf(ModuleOp module, const Options &opts) {
+  return qc::findEntryFunction(module, opts.functionName);
+}
+
+/// Names and types of the entry function's inputs (`qc.name` or input<i>).
+static void inputSignature(func::FuncOp func, std::vector<std::string> &names,
+                           std::vector<Type> &types) {
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto name = func.getArgAttrOfType<StringAttr>(i, "qc.name");
+    names.push_back(name ? name.str() : "input" + std::to_string(i));
+    types.push_back(func.getArgument(i).getType());
+  }
+}
+
+static bool hasDynamicInput(func::FuncOp func) {
+  return llvm::any_of(func.getArgumentTypes(), [](Type t) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    return !rt || !rt.hasStaticShape();
+  });
+}
+
+/// Whether the model already carries quantization (QDQ or fake-quant ops).
+static bool isPreQuantized(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (isa<quant::QuantizeCastOp, quant::DequantizeCastOp, FakeQuantOp>(op))
+      found = true;
+  });
+  return found;
+}
+
+static LogicalResult runPasses(ModuleOp module,
+                               function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  build(pm);
+  return pm.run(module);
+}
+
+/// Copies what calibration and learning wrote into `from` over to the same
+/// ops of `to`: both come from the same model through the same passes and
+/// differ only in their input shapes.
+template <typename OpT, typename Fn>
+static LogicalResult copyInLockstep(ModuleOp from, ModuleOp to, StringRef what,
+                                    Fn &&copy) {
+  SmallVector<OpT> a, b;
+  from.walk([&](OpT op) { a.push_back(op); });
+  to.walk([&](OpT op) { b.push_back(op); });
+  if (a.size() != b.size()) {
+    to.emitError("internal error: the calibration copy of the model has ")
+        << a.size() << " " << what << " ops, the model " << b.size();
+    return failure();
+  }
+  for (size_t i = 0; i < a.size(); ++i)
+    copy(a[i], b[i]);
+  return success();
+}
+
+static LogicalResult quantize(const Options &opts, ModuleOp module,
+                              const ShapeMap &userShapes) {
+  MLIRContext *ctx = module.getContext();
+  func::FuncOp func = entryOf(module, opts);
+  if (!func)
+    return failure();
+  auto fail = [&](const Twine &msg) {
+    llvm::errs() << "quant-compile: error: " << msg << "\n";
+    return failure();
+  };
+
+  // A model that arrives quantized (QDQ from quantization-aware training)
+  // is compiled with its own parameters.
+  if (isPreQuantized(module)) {
+    if (opts.qatSteps > 0 || !opts.calib.empty() || !opts.report.empty())
+      return fail(opts.inputFile + " is already quantized (QuantizeLinear/"
+                  "DequantizeLinear or fake-quant ops): its parameters are "
+                  "compiled as given; --calib, --report and --qat-steps do "
+                  "not apply");
+    if (opts.compileTo != Phase::Quantized)
+      return fail("--compile-to=" +
+                  std::string(opts.compileTo == Phase::FakeQuant
+                                  ? "fake-quant"
+                                  : opts.compileTo == Phase::Calibrated
+                                        ? "calibrated"
+                                        : "observed") +
+                  " does not apply to an already quantized model; use "
+                  "--compile-to=input or --compile-to=quantized");
+    return runPasses(module, [&](OpPassManager &pm) {
+      pm.addPass(qc::createFoldFakeQuant(
+          qc::FoldFakeQuantOptions{opts.resourceThreshold}));
+    });
+  }
+
+  std::string error;
+  FailureOr<QuantScheme> scheme = QuantScheme::parse(opts.scheme, error);
+  if (failed(scheme))
+    return fail(error);
+  std::optional<CalibrationMethod> method =
+      parseCalibrationMethod(opts.calibMethod);
+  if (!method)
+    return fail("unknown --calib-method '" + opts.calibMethod +
+                "' (expected minmax, ema-minmax, percentile, mse or entropy)");
+  std::optional<CalibrationMethod> weightMethod =
+      parseCalibrationMethod(opts.weightMethod);
+  if (!weightMethod || (*weightMethod != CalibrationMethod::MinMax &&
+                        *weightMethod != CalibrationMethod::MSE))
+    return fail("unknown --weight-method '" + opts.weightMethod +
+                "' (expected minmax or mse)");
+
+  qc::InsertObserversOptions observeOptions;
+  observeOptions.scheme = opts.scheme;
+  observeOptions.keepFloat.assign(opts.keepFloat.begin(), opts.keepFloat.end());
+  observeOptions.layerScheme.assign(opts.layerScheme.begin(), opts.layerScheme.end());
+  observeOptions.protectFirstLast = opts.protectFirstLast;
+  auto placeObservers = [&](ModuleOp m) {
+    return runPasses(m, [&](OpPassManager &pm) {
+      pm.addNestedPass<func::FuncOp>(qc::createInsertObservers(observeOptions));
+    });
+  };
+  if (failed(placeObservers(module)))
+    return failure();
+  if (opts.compileTo == Phase::Observed)
+    return success();
+
+  // Which observers need data: static activations, and anything at all for
+  // --report and --qat-steps.
+  bool needsData = false;
+  module.walk([&](ObserveOp op) {
+    if (!op.getDynamic() && !op.getInput().getDefiningOp<ConstantOp>())
+      needsData = true;
+  });
+  needsData |= !opts.report.empty() || opts.qatSteps > 0;
+  if (needsData && opts.calib.empty())
+    return fail("--scheme " + opts.scheme +
+                (opts.qatSteps > 0 || !opts.report.empty()
+                     ? std::string(" with --report or --qat-steps")
+                     : std::string(" quantizes activations statically")) +
+                " and needs calibration data: pass --calib DIR|FILE.npy|"
+                "NAME=DIR (or use a weight-only scheme such as w8a16, or "
+                "w8a8-dynamic)");
+
+  // Calibration runs on a copy with static shapes when the model's are not:
+  // a dynamic batch dimension becomes --calib-batch.
+  OwningOpRef<ModuleOp> calibOwner;
+  ModuleOp calibModule = module;
+  if (hasDynamicInput(func)) {
+    ShapeMap shapes = userShapes;
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      auto rt = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+      auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "qc.name");
+      std::string name = nameAttr ? nameAttr.str() : "input" + std::to_string(i);
+      if (!rt)
+        return fail("input '" + name + "' has no ranked type");
+      SmallVector<int64_t> dims(rt.getShape());
+      for (size_t d = 0; d < dims.size(); ++d) {
+        if (!ShapedType::isDynamic(dims[d]))
+          continue;
+        if (d != 0)
+          return fail("input '" + name + "' has dynamic dimension " +
+                      std::to_string(d) + ": fix it with --input-shape " +
+                      name + "=DIMS to calibrate");
+        dims[d] = opts.calibBatch;
+      }
+      shapes[name] = dims;
+    }
+    calibOwner = importModel(ctx, opts, opts.inputFile, shapes);
+    if (!calibOwner || failed(placeObservers(*calibOwner)))
+      return failure();
+    calibModule = *calibOwner;
+  }
+  func::FuncOp calibFunc = entryOf(calibModule, opts);
+  if (!calibFunc)
+    return failure();
+
+  std::unique_ptr<CalibrationDataset> data;
+  if (!opts.calib.empty()) {
+    DatasetSpec spec;
+    spec.sources.assign(opts.calib.begin(), opts.calib.end());
+    spec.preprocess = opts.calibPreprocess;
+    spec.maxSamples = opts.calibSamples;
+    std::vector<std::string> names;
+    std::vector<Type> types;
+    inputSignature(calibFunc, names, types);
+    FailureOr<std::unique_ptr<CalibrationDataset>> opened =
+        openCalibrationDataset(spec, names, types, error);
+    if (failed(opened))
+      return fail(error);
+    data = std::move(*opened);
+  }
+
+  CalibrationOptions calibOptions;
+  calibOptions.method = *method;
+  calibOptions.weightMethod = *weightMethod;
+  calibOptions.percentile = opts.percentile;
+  calibOptions.progress = !opts.quiet;
+  calibOptions.numThreads = opts.numThreads;
+  if (data) {
+    if (failed(calibrate(calibFunc, *data, calibOptions, error)))
+      return fail(error);
+  } else {
+    // Weight-only and dynamic schemes: the weights' ranges come from the
+    // constants alone.
+    struct NoData : CalibrationDataset {
+      size_t size() const override { return 0; }
+      void reset() override {}
+      FailureOr<bool> next(std::vector<Tensor> &, std::string &) override {
+        return false;
+      }
+    } none;
+    if (failed(calibrate(calibFunc, none, calibOptions, error)))
+      return fail(error);
+  }
+
+  if (!opts.report.empty()) {
+    ReportOptions reportOptions;
+    reportOptions.path = opts.report;
+    reportOptions.maxSamples = opts.reportSamples;
+    reportOptions.numThreads = opts.numThreads;
+    reportOptions.title = llvm::sys::path::filename(opts.inputFile).str();
+    reportOptions.settings = {{"scheme", scheme->str()},
+                              {"calibration method", opts.calibMethod},
+                              {"weight method", opts.weightMethod}};
+    if (opts.qatSteps > 0)
+      reportOptions.settings.push_back(
+          {"note", "statistics before --qat-steps"});
+    if (failed(writeQuantReport(calibFunc, *data, reportOptions, error)))
+      return fail(error);
+  }
+
+  if (calibModule != module &&
+      failed(copyInLockstep<ObserveOp>(
+          calibModule, module, "qc.observe", [](ObserveOp a, ObserveOp b) {
+            if (std::optional<ArrayRef<double>> mins = a.getMin()) {
+              b.setMinAttr(a.getMinAttr());
+              b.setMaxAttr(a.getMaxAttr());
+            }
+            if (a.getMethodAttr())
+              b.setMethodAttr(a.getMethodAttr());
+          })))
+    return failure();
+  if (opts.compileTo == Phase::Calibrated)
+    return success();
+
+  auto fakeQuant = [&](ModuleOp m) {
+    return runPasses(m, [&](OpPassManager &pm) {
+      pm.addPass(qc::createFakeQuant());
+    });
+  };
+  if (failed(fakeQuant(module)) ||
+      (calibModule != module && failed(fakeQuant(calibModule))))
+    return failure();
+
+  if (opts.qatSteps > 0) {
+    LearnedQuantOptions learn;
+    learn.steps = opts.qatSteps;
+    learn.learningRate = opts.qatLearningRate;
+    learn.maxSamples = opts.qatSamples;
+    learn.progress = !opts.quiet;
+    learn.numThreads = opts.numThreads;
+    if (failed(learnWeightQuantization(calibFunc, *data, learn, error)))
+      return fail(error);
+    if (calibModule != module) {
+      if (failed(copyInLockstep<FakeQuantOp>(
+              calibModule, module, "qc.fake_quant",
+              [](FakeQuantOp a, FakeQuantOp b) {
+                b.setQuantTypeAttr(a.getQuantTypeAttr());
+              })) ||
+          failed(copyInLockstep<ConstantOp>(
+              calibModule, module, "qc.constant",
+              [](ConstantOp a, ConstantOp b) {
+                if (a.getType() == b.getType())
+                  b.setValueAttr(a.getValueAttr());
+              })))
+        return failure();
+    }
+  }
+  if (opts.compileTo == Phase::FakeQuant)
+    return success();
+
+  return runPasses(module, [&](OpPassManager &pm) {
+    pm.addPass(qc::createFoldFakeQuant(
+        qc::FoldFakeQuantOptions{opts.resourceThreshold}));
+  });
+}
+
 int qc::quantCompileMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   // MLIR's printing flags (e.g. --mlir-print-debuginfo) stay usable; they
@@ -91,7 +480,9 @@ int qc::quantCompileMain(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "quant-compile: the quantc model compiler\n\n"
-      "  quant-compile model.onnx --compile-to=input [-o model.mlir]\n"
+      "  quant-compile model.onnx --scheme w8a8 --calib calib/ -o model.qc.mlir\n"
+      "  quant-compile model.onnx --scheme w4a16-g32 -o model.qc.mlir\n"
+      "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
       "  quant-compile --list-ops\n");
 
@@ -105,19 +496,9 @@ int qc::quantCompileMain(int argc, char **argv) {
                     "quant-compile model.onnx --compile-to=input)\n";
     return 1;
   }
-  if (opts.compileTo != Phase::Input) {
-    llvm::errs() << "quant-compile: error: --compile-to=quantized"
-                 << " is not implemented yet; only --compile-to=input (the "
-                    "imported model) is available\n";
-    return 1;
-  }
-
-  qc::ONNXImportOptions options;
-  options.functionName = opts.functionName;
-  options.resourceThreshold = opts.resourceThreshold;
+  llvm::StringMap<SmallVector<int64_t>> userShapes;
   std::string shapeError;
-  if (failed(qc::parseInputShapes(opts.inputShapes, options.inputShapes,
-                                  shapeError))) {
+  if (failed(qc::parseInputShapes(opts.inputShapes, userShapes, shapeError))) {
     llvm::errs() << "quant-compile: error: " << shapeError << "\n";
     return 1;
   }
@@ -135,8 +516,10 @@ int qc::quantCompileMain(int argc, char **argv) {
   });
 
   OwningOpRef<ModuleOp> module =
-      qc::importONNXModel(&context, opts.inputFile, options);
+      importModel(&context, opts, opts.inputFile, userShapes);
   if (!module)
+    return 1;
+  if (opts.compileTo != Phase::Input && failed(quantize(opts, *module, userShapes)))
     return 1;
 
   // Opened only now, and kept only once written: errors leave no file.

@@ -27,11 +27,12 @@ namespace mlir::qc {
 
 class ObserveOp;
 
-/// A host tensor holding the value of an elements attribute (dense or
-/// dense_resource), stored as `type` says (quantized element types hold
-/// their storage integers).
-FailureOr<Tensor> materialize(ElementsAttr attr, RankedTensorType type,
-                              std::string &why);
+/// A host tensor holding the value of a constant's elements attribute, stored
+/// as `type` says (quantized element types hold their storage integers);
+/// `dense_resource` blobs are viewed without a copy. This is how the executor
+/// materialises `qc.constant` and `arith.constant`.
+FailureOr<Tensor> materializeConstant(ElementsAttr attr, RankedTensorType type,
+                                      std::string &why);
 
 /// The inverse: an attribute of `type` (float, or the storage integer type
 /// of a quantized constant) holding `t`. Tensors with at least

@@ -17,6 +17,23 @@
 
 namespace mlir::qc {
 
+/// What a .npy header says about the array that follows it.
+struct NpyHeader {
+  DType dtype = DType::F32;
+  llvm::SmallVector<int64_t, 4> shape;
+  /// Byte offset of the first element (the size of magic, version and
+  /// header).
+  uint64_t dataOffset = 0;
+  /// Bytes of data the shape and dtype need.
+  uint64_t dataBytes = 0;
+};
+
+/// Parses the header at the start of `bytes`, which must hold at least the
+/// whole header (the data may be missing: callers that read lazily check the
+/// file size against dataOffset + dataBytes themselves).
+FailureOr<NpyHeader> parseNpyHeader(llvm::StringRef bytes, llvm::StringRef what,
+                                    std::string &error);
+
 /// Parses .npy bytes; `what` names the source in error messages.
 FailureOr<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef what,
                            std::string &error);

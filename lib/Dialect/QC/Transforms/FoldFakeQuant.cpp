@@ -88,7 +88,7 @@ struct Folder {
       return failure();
     auto type = cast<RankedTensorType>(c.getType());
     std::string why;
-    FailureOr<Tensor> t = materialize(c.getValue(), type, why);
+    FailureOr<Tensor> t = materializeConstant(c.getValue(), type, why);
     if (mlir::failed(t))
       return failure();
     if (isUniformQuantized(type.getElementType()))
