@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets everything up, builds quantc and runs its main job on the model the
 # repository ships: the Fashion-MNIST CNN (models/fashion_cnn.onnx) is
-# imported into the qc dialect and run by the reference executor on the
-# 10,000 test images of Debian's dataset-fashion-mnist; the accuracy and a
-# few predictions are printed.
+# quantized to W8A8 (int8 weights per channel, int8 activations calibrated on
+# 256 training images), and the float and the quantized model are run by the
+# reference executor on the 10,000 test images of Debian's
+# dataset-fashion-mnist; both accuracies and a few predictions are printed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,26 +17,34 @@ ninja -C "$build" quant-compile quant-run
 
 model=$root/models/fashion_cnn.onnx
 echo
-echo "== quant-compile $model --compile-to=input (first lines) =="
-"$build/bin/quant-compile" "$model" --compile-to=input --input-shape input=1x1x28x28 \
-  | grep -E "func.func|qc\.(conv2d|linear|pool2d)" | cut -c1-160
-
-echo
-echo "== Fashion-MNIST test set -> $work/input.npy =="
+echo "== Fashion-MNIST test set -> $work/input.npy, 256 training images -> $work/calib/input.npy =="
 /usr/bin/python3 "$root/python/fixtures/fashion_mnist_npy.py" --out-dir "$work"
+/usr/bin/python3 "$root/python/fixtures/fashion_mnist_npy.py" --out-dir "$work/calib" --split train --count 256
 
 echo
-echo "== quant-run $model --input input=$work/input.npy --output-dir $work/out =="
-"$build/bin/quant-run" "$model" --input "input=$work/input.npy" --output-dir "$work/out" --time
+echo "== quant-compile $model --scheme w8a8 --calib $work/calib/input.npy -o $work/model.w8a8.mlir =="
+"$build/bin/quant-compile" "$model" --scheme w8a8 --calib "$work/calib/input.npy" \
+  --input-shape input=10000x1x28x28 --report "$work/report.html" -o "$work/model.w8a8.mlir"
+grep -E "qc\.(conv2d|linear|pool2d)" "$work/model.w8a8.mlir" | cut -c1-150
+echo "(per-layer report: $work/report.html)"
 
 echo
+echo "== quant-run $model (float) and $work/model.w8a8.mlir (int8) on 10,000 images =="
+"$build/bin/quant-run" "$model" --input "input=$work/input.npy" --output-dir "$work/float" --time
+"$build/bin/quant-run" "$work/model.w8a8.mlir" --input "input=$work/input.npy" --output-dir "$work/w8a8" --time
+
+echo
+echo -n "float: "
 /usr/bin/python3 "$root/python/fixtures/accuracy.py" --labels "$work/labels.npy" \
-  "$work/out/logits.npy" --expect-json "$root/models/fashion_cnn.json"
+  "$work/float/logits.npy" --expect-json "$root/models/fashion_cnn.json" | head -1
+echo -n "w8a8:  "
+/usr/bin/python3 "$root/python/fixtures/accuracy.py" --labels "$work/labels.npy" \
+  "$work/w8a8/logits.npy" --reference "$work/float/logits.npy"
 /usr/bin/python3 - "$work" "$root/models/fashion_cnn.json" <<'PY'
 import json, sys
 import numpy as np
 work, card = sys.argv[1], json.load(open(sys.argv[2]))
-logits = np.load(f"{work}/out/logits.npy")
+logits = np.load(f"{work}/w8a8/logits.npy")
 labels = np.load(f"{work}/labels.npy")
 names = card["classes"]
 for i in range(5):

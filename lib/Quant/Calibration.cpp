@@ -185,7 +185,16 @@ struct ObserverState {
         range = mseRange(*hist, target);
         break;
       case CalibrationMethod::Entropy:
-        range = entropyRange(*hist, 1u << (target.bits - 1));
+      {
+        // One-sided data (a ReLU's output) quantized asymmetrically uses
+        // every level of the storage type over [0, T]; otherwise each sign
+        // gets half of them.
+        bool oneSided = hist->min() >= 0.0 || hist->max() <= 0.0;
+        unsigned levels = oneSided && !target.symmetric
+                              ? (1u << target.bits) - 1
+                              : 1u << (target.bits - 1);
+        range = entropyRange(*hist, levels);
+      }
         break;
       default:
         range = {hist->min(), hist->max()};

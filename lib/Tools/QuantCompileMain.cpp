@@ -325,34 +325,44 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
                 "NAME=DIR (or use a weight-only scheme such as w8a16, or "
                 "w8a8-dynamic)");
 
-  // Calibration runs on a copy with static shapes when the model's are not:
-  // a dynamic batch dimension becomes --calib-batch.
+  // Calibration runs on a copy whose batch dimension, when the model leaves
+  // it dynamic, is --calib-batch (the final model keeps --input-shape's).
   OwningOpRef<ModuleOp> calibOwner;
   ModuleOp calibModule = module;
-  if (hasDynamicInput(func)) {
-    ShapeMap shapes = userShapes;
+  {
+    OwningOpRef<ModuleOp> raw = importModel(ctx, opts, opts.inputFile, {});
+    if (!raw)
+      return failure();
+    func::FuncOp rawFunc = entryOf(*raw, opts);
+    if (!rawFunc)
+      return failure();
+    ShapeMap shapes;
+    bool differs = false;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
       auto rt = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+      auto rawType = dyn_cast<RankedTensorType>(rawFunc.getArgument(i).getType());
       auto nameAttr = func.getArgAttrOfType<StringAttr>(i, "qc.name");
-      std::string name = nameAttr ? nameAttr.str() : "input" + std::to_string(i);
-      if (!rt)
+      std::string name =
+          nameAttr ? nameAttr.str() : "input" + std::to_string(i);
+      if (!rt || !rawType)
         return fail("input '" + name + "' has no ranked type");
       SmallVector<int64_t> dims(rt.getShape());
-      for (size_t d = 0; d < dims.size(); ++d) {
-        if (!ShapedType::isDynamic(dims[d]))
-          continue;
-        if (d != 0)
+      if (!dims.empty() && ShapedType::isDynamic(rawType.getDimSize(0)))
+        dims[0] = opts.calibBatch;
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (ShapedType::isDynamic(dims[d]))
           return fail("input '" + name + "' has dynamic dimension " +
                       std::to_string(d) + ": fix it with --input-shape " +
                       name + "=DIMS to calibrate");
-        dims[d] = opts.calibBatch;
-      }
+      differs |= ArrayRef<int64_t>(dims) != rt.getShape();
       shapes[name] = dims;
     }
-    calibOwner = importModel(ctx, opts, opts.inputFile, shapes);
-    if (!calibOwner || failed(placeObservers(*calibOwner)))
-      return failure();
-    calibModule = *calibOwner;
+    if (differs) {
+      calibOwner = importModel(ctx, opts, opts.inputFile, shapes);
+      if (!calibOwner || failed(placeObservers(*calibOwner)))
+        return failure();
+      calibModule = *calibOwner;
+    }
   }
   func::FuncOp calibFunc = entryOf(calibModule, opts);
   if (!calibFunc)
@@ -445,20 +455,25 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     learn.numThreads = opts.numThreads;
     if (failed(learnWeightQuantization(calibFunc, *data, learn, error)))
       return fail(error);
-    if (calibModule != module) {
-      if (failed(copyInLockstep<FakeQuantOp>(
-              calibModule, module, "qc.fake_quant",
-              [](FakeQuantOp a, FakeQuantOp b) {
-                b.setQuantTypeAttr(a.getQuantTypeAttr());
-              })) ||
-          failed(copyInLockstep<ConstantOp>(
-              calibModule, module, "qc.constant",
-              [](ConstantOp a, ConstantOp b) {
-                if (a.getType() == b.getType())
-                  b.setValueAttr(a.getValueAttr());
-              })))
-        return failure();
-    }
+    if (calibModule != module &&
+        failed(copyInLockstep<FakeQuantOp>(
+            calibModule, module, "qc.fake_quant",
+            [](FakeQuantOp a, FakeQuantOp b) {
+              b.setQuantTypeAttr(a.getQuantTypeAttr());
+              // The learned weight: a new constant next to the fake-quant.
+              auto ac = a.getInput().getDefiningOp<ConstantOp>();
+              auto bc = b.getInput().getDefiningOp<ConstantOp>();
+              if (!ac || !bc || ac.getType() != bc.getType() ||
+                  ac.getValue() == bc.getValue())
+                return;
+              OpBuilder builder(b);
+              auto cst =
+                  ConstantOp::create(builder, bc.getLoc(), ac.getValue());
+              b.getInputMutable().assign(cst.getResult());
+              if (bc->use_empty())
+                bc->erase();
+            })))
+      return failure();
   }
   if (opts.compileTo == Phase::FakeQuant)
     return success();

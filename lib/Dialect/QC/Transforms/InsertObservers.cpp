@@ -253,6 +253,11 @@ void InsertObserversPass::runOnOperation() {
     Value y = c.op->getResult(0);
     if (y.hasOneUse() && isa<ReluOp, ClipOp>(*y.getUsers().begin()))
       y = y.getUsers().begin()->getResult(0);
+    // A model output stays float: the integer form's float result is the
+    // accumulator itself, scaled, so nothing is gained by rounding it.
+    if (llvm::all_of(y.getUsers(),
+                     [](Operation *u) { return isa<func::ReturnOp>(u); }))
+      continue;
     ObserveOp yObs = observeAllUses(b, y, uniqueName(valueName(y, func)));
     setTarget(yObs, s.activationBits, /*isSigned=*/true, false, false);
   }

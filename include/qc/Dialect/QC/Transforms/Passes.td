@@ -106,7 +106,8 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
       already flows, through data movement only, from an observed value, and
       the output gets one after the op or, when the op's only user is a
       `qc.relu`/`qc.clip`, after that activation (which then runs on the
-      integer grid);
+      integer grid); a value that is only returned (the model's output) is
+      not observed and stays float;
     - with dynamic activations, the input gets a `dynamic` observer.
 
     Policy: `keep-float` regexes (matched, with search semantics, against
@@ -129,6 +130,7 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
     %y = qc.linear %0, %1 : (tensor<4x64xf32>, tensor<10x64xf32>) -> tensor<4x10xf32>
     %2 = qc.observe %y {name = "fc", storage = i8} : tensor<4x10xf32>
     ```
+    (`%y` is observed because it is used by more than the return.)
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", "\"w8a8\"",
