@@ -6,6 +6,7 @@
 
 #include "ONNXImporterImpl.h"
 
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -150,7 +151,16 @@ static LogicalResult gemm(Node &n) {
     return failure();
   Type elt = n.eltOf(a);
   Value y;
+  // Constant weights make a fully connected layer, and so do weights of QDQ
+  // models: a DequantizeLinear of constant integers, or of a QuantizeLinear
+  // of constant floats.
   bool constB = n.constInput(1).has_value();
+  if (auto dq = bm.getDefiningOp<quant::DequantizeCastOp>()) {
+    Value q = dq.getInput();
+    if (auto qc = q.getDefiningOp<quant::QuantizeCastOp>())
+      q = qc.getInput();
+    constB = constB || q.getDefiningOp<ConstantOp>();
+  }
   if (transB && constB) {
     Value w = bm;
     if (alpha != 1.0)

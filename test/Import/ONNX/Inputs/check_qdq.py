@@ -38,7 +38,17 @@ def runtime_params(x, s, z):
     return {"q": q, "y": dequantize(q, sc, zc)}
 
 
-MODELS = {"u8-input": u8_input, "runtime-params": runtime_params}
+def torch_qat(x):
+    # Every product and sum is a short dyadic fraction: exact in float32 in any order.
+    xd = dequantize(quantize(x, np.float32(0.125), np.uint8(7)), np.float32(0.125), np.uint8(7))
+    w = np.array([[-128, -1, 0, 127], [5, -6, 7, -8], [1, 2, 3, 4]], np.int8)
+    wd = dequantize(w, np.array([[0.5], [0.25], [0.125]], np.float32), np.zeros([3, 1], np.int8))
+    g = xd @ wd.T + np.array([0.375, -0.25, 3.0], np.float32)
+    return {"y": dequantize(quantize(g, np.float32(0.25), np.uint8(100)),
+                            np.float32(0.25), np.uint8(100))}
+
+
+MODELS = {"u8-input": u8_input, "runtime-params": runtime_params, "torch-qat": torch_qat}
 
 
 def main():
