@@ -172,13 +172,18 @@ class Quantc:
             dirs.append(d)
         return dirs, time.time() - t0, None
 
-    def quantize(self, model, scheme, method, calib, input_shape, out):
+    def quantize(self, model, scheme, method, calib, input_shape, out, extra=()):
         t0 = time.time()
+        if extra and self.driver != "cli":
+            return 0.0, "needs quant-compile (--driver cli)"
         if self.driver == "cli":
             cmd = [self.compile, model, "--scheme", scheme, "--compile-to=quantized",
-                   "--input-shape", input_shape, "-o", out]
+                   "--input-shape", input_shape, "--quiet", "-o", out]
+            if method or extra:
+                cmd += ["--calib", calib]
             if method:
-                cmd += ["--calib", calib, "--calib-method", method]
+                cmd += ["--calib-method", method]
+            cmd += list(extra)
             rc, sout, err = sh(cmd)
             if rc != 0 or not os.path.isfile(out):
                 return time.time() - t0, f"quant-compile failed (rc {rc}): {first_error(err + sout)}"
@@ -461,16 +466,24 @@ def ppocr(args, qc, ort_peer, work):
                          per=[1.0] * len(ref), secs=secs,
                          note=f"reference; {frac * 100:.1f}% of pixels > {OCR_THRESHOLD}"))
 
-    for m in QUANTC_METHODS:
-        row = dict(label=f"quantc w8a8 {m}", scheme="w8a8", calib=m)
+    plan = [("w8a8", m, ()) for m in QUANTC_METHODS]
+    plan += [("w8a8", "minmax", ("--bias-correction",)),
+             ("w8a8", "minmax", ("--bias-correction", "--act-min-sqnr", "35")),
+             ("w8a16", None, ()),
+             ("w8a16", None, ("--bias-correction",))]
+    for scheme, m, extra in plan:
+        label = f"quantc {scheme}" + (f" {m}" if m else "") + \
+            "".join(" " + e for e in extra)
+        row = dict(label=label, scheme=scheme, calib=m or "none (no activation ranges)")
         rows.append(row)
         if not qc.ready:
             row["note"] = qc.why
             continue
-        rd = os.path.join(d, "qc", f"w8a8-{m}")
+        tag = f"{scheme}-{m or 'none'}" + "".join(e.strip("-") for e in extra)
+        rd = os.path.join(d, "qc", tag)
         os.makedirs(rd, exist_ok=True)
         q = os.path.join(rd, "q.mlir")
-        csecs, err = qc.quantize(model, "w8a8", m, calib_dir, f"x=1x3x{H}x{W}", q)
+        csecs, err = qc.quantize(model, scheme, m, calib_dir, f"x=1x3x{H}x{W}", q, extra)
         if err:
             row["note"] = err
             continue

@@ -120,7 +120,7 @@ LogicalResult ObserveOp::verify() {
     if (*blockAxis < 0 || *blockAxis >= type.getRank())
       return emitOpError("block_axis ")
              << *blockAxis << " is out of range for rank " << type.getRank();
-    if (*blockAxis == *getAxis())
+    if (*blockAxis == static_cast<int64_t>(*getAxis()))
       return emitOpError("block_axis must differ from axis");
     if (bs <= 0)
       return emitOpError("block_size must be positive, got ") << bs;
