@@ -219,13 +219,6 @@ static void inputSignature(func::FuncOp func, std::vector<std::string> &names,
   }
 }
 
-static bool hasDynamicInput(func::FuncOp func) {
-  return llvm::any_of(func.getArgumentTypes(), [](Type t) {
-    auto rt = dyn_cast<RankedTensorType>(t);
-    return !rt || !rt.hasStaticShape();
-  });
-}
-
 /// Whether the model already carries quantization (QDQ or fake-quant ops).
 static bool isPreQuantized(ModuleOp module) {
   bool found = false;
@@ -316,6 +309,11 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
                   "DequantizeLinear or fake-quant ops): its parameters are "
                   "compiled as given; --calib, --report and --qat-steps do "
                   "not apply");
+    if (opts.scheme.getNumOccurrences() || opts.keepFloat.getNumOccurrences() ||
+        opts.layerScheme.getNumOccurrences())
+      llvm::errs() << "quant-compile: warning: " << opts.inputFile
+                   << " is already quantized: --scheme, --keep-float and "
+                      "--layer-scheme are ignored\n";
     if (opts.compileTo != Phase::Quantized)
       return fail("--compile-to=" +
                   std::string(opts.compileTo == Phase::FakeQuant
