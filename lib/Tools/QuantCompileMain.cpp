@@ -20,6 +20,7 @@
 #include "qc/Quant/LearnedQuant.h"
 #include "qc/Quant/Report.h"
 #include "qc/Quant/Scheme.h"
+#include "qc/Quant/Smooth.h"
 #include "qc/Tools/ModelLoader.h"
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -143,6 +144,12 @@ struct Options {
   cl::opt<unsigned> qatSamples{
       "qat-samples", cl::desc("Calibration samples --qat-steps uses"),
       cl::init(64), cl::cat(category)};
+  cl::opt<double> smoothAlpha{
+      "smooth-alpha",
+      cl::desc("Migrate activation outliers into the weights before "
+               "quantizing (SmoothQuant): per input channel of each conv/linear "
+               "s = max|x|^A / max|W|^(1-A); 0 = off"),
+      cl::value_desc("A"), cl::init(0.0), cl::cat(category)};
   cl::opt<double> actMinSqnr{
       "act-min-sqnr",
       cl::desc("Keep float every activation whose int8 quantization SQNR on "
@@ -355,28 +362,6 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
       pm.addNestedPass<func::FuncOp>(qc::createInsertObservers(observeOptions));
     });
   };
-  if (failed(placeObservers(module)))
-    return failure();
-  if (opts.compileTo == Phase::Observed)
-    return success();
-
-  // Which observers need data: static activations, and anything at all for
-  // --report and --qat-steps.
-  bool needsData = false;
-  module.walk([&](ObserveOp op) {
-    if (!op.getDynamic() && !op.getInput().getDefiningOp<ConstantOp>())
-      needsData = true;
-  });
-  needsData |= !opts.report.empty() || opts.qatSteps > 0;
-  if (needsData && opts.calib.empty())
-    return fail("--scheme " + opts.scheme +
-                (opts.qatSteps > 0 || !opts.report.empty()
-                     ? std::string(" with --report or --qat-steps")
-                     : std::string(" quantizes activations statically")) +
-                " and needs calibration data: pass --calib DIR|FILE.npy|"
-                "NAME=DIR (or use a weight-only scheme such as w8a16, or "
-                "w8a8-dynamic)");
-
   // Calibration runs on a copy whose batch dimension, when the model leaves
   // it dynamic, is --calib-batch (the final model keeps --input-shape's).
   OwningOpRef<ModuleOp> calibOwner;
@@ -411,7 +396,7 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     }
     if (differs) {
       calibOwner = importModel(ctx, opts, opts.inputFile, shapes);
-      if (!calibOwner || failed(placeObservers(*calibOwner)))
+      if (!calibOwner)
         return failure();
       calibModule = *calibOwner;
     }
@@ -435,6 +420,44 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
       return fail(error);
     data = std::move(*opened);
   }
+
+  if (opts.smoothAlpha > 0.0) {
+    if (!data)
+      return fail("--smooth-alpha needs calibration data (--calib)");
+    SmoothOptions so;
+    so.alpha = opts.smoothAlpha;
+    so.maxSamples = opts.qatSamples;
+    so.numThreads = opts.numThreads;
+    FailureOr<std::vector<std::vector<float>>> scales =
+        computeSmoothingScales(calibFunc, *data, so, error);
+    if (failed(scales) || failed(applySmoothing(calibFunc, *scales, error)) ||
+        (calibModule != module && failed(applySmoothing(func, *scales, error))))
+      return fail(error);
+  }
+
+  if (failed(placeObservers(module)) ||
+      (calibModule != module && failed(placeObservers(calibModule))))
+    return failure();
+  if (opts.compileTo == Phase::Observed)
+    return success();
+
+  // Which observers need data: static activations, and anything at all for
+  // --report and --qat-steps.
+  bool needsData = false;
+  module.walk([&](ObserveOp op) {
+    if (!op.getDynamic() && !op.getInput().getDefiningOp<ConstantOp>())
+      needsData = true;
+  });
+  needsData |= !opts.report.empty() || opts.qatSteps > 0;
+  if (needsData && opts.calib.empty())
+    return fail("--scheme " + opts.scheme +
+                (opts.qatSteps > 0 || !opts.report.empty()
+                     ? std::string(" with --report or --qat-steps")
+                     : std::string(" quantizes activations statically")) +
+                " and needs calibration data: pass --calib DIR|FILE.npy|"
+                "NAME=DIR (or use a weight-only scheme such as w8a16, or "
+                "w8a8-dynamic)");
+
 
   CalibrationOptions calibOptions;
   calibOptions.method = *method;

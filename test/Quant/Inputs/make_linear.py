@@ -2,7 +2,10 @@
 calibration and test inputs whose features have non-zero means, for the
 bias-correction and activation-fallback tests.
 
-    make_linear.py OUT_DIR
+    make_linear.py OUT_DIR [--outlier]
+
+With --outlier, input feature 0 is 50 times larger than the others (the
+activation outlier channel that SmoothQuant migrates into the weights).
 """
 import os
 import sys
@@ -10,6 +13,7 @@ import sys
 import numpy as np
 
 out = sys.argv[1]
+outlier = "--outlier" in sys.argv[2:]
 rng = np.random.default_rng(3)
 w = rng.standard_normal((8, 32)).astype(np.float32)
 b = rng.standard_normal(8).astype(np.float32) * 0.1
@@ -31,4 +35,6 @@ with open(os.path.join(out, "linear.mlir"), "w") as f:
 mean = rng.uniform(0.5, 2.0, 32).astype(np.float32)
 for name, n in (("calib", 8), ("test", 4)):
     x = (mean + 0.3 * rng.standard_normal((n * 16, 32))).astype(np.float32)
+    if outlier:
+        x[:, 0] *= 50
     np.save(os.path.join(out, f"{name}.npy"), x)
