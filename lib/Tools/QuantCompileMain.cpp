@@ -364,9 +364,11 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
   };
   // Calibration runs on a copy whose batch dimension, when the model leaves
   // it dynamic, is --calib-batch (the final model keeps --input-shape's).
+  // Without data nothing runs (weights are calibrated from the constants),
+  // so shapes may stay dynamic.
   OwningOpRef<ModuleOp> calibOwner;
   ModuleOp calibModule = module;
-  {
+  if (!opts.calib.empty()) {
     OwningOpRef<ModuleOp> raw = importModel(ctx, opts, opts.inputFile, {});
     if (!raw)
       return failure();
@@ -435,9 +437,16 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
       return fail(error);
   }
 
-  if (failed(placeObservers(module)) ||
-      (calibModule != module && failed(placeObservers(calibModule))))
+  if (failed(placeObservers(module)))
     return failure();
+  if (calibModule != module) {
+    // The same decisions again on the copy: its remarks would repeat.
+    ScopedDiagnosticHandler noRemarks(ctx, [](Diagnostic &diag) {
+      return success(diag.getSeverity() == DiagnosticSeverity::Remark);
+    });
+    if (failed(placeObservers(calibModule)))
+      return failure();
+  }
   if (opts.compileTo == Phase::Observed)
     return success();
 
@@ -669,6 +678,8 @@ int qc::quantCompileMain(int argc, char **argv) {
   DialectRegistry registry;
   qc::registerAllDialects(registry);
   MLIRContext context(registry);
+  // Diagnostics name the op by its location; do not print the op itself.
+  context.printOpOnDiagnostic(false);
   // Importer messages name the file and node themselves; print them plainly.
   ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
     llvm::errs() << "quant-compile: " << severityName(diag.getSeverity())

@@ -191,6 +191,8 @@ void InsertObserversPass::runOnOperation() {
   });
 
   OpBuilder b(func.getContext());
+  // Ops whose reduction dimension the group size does not divide.
+  std::vector<std::string> ungrouped;
   for (size_t i = 0; i < candidates.size(); ++i) {
     Candidate &c = candidates[i];
     QuantScheme s = c.scheme;
@@ -220,13 +222,11 @@ void InsertObserversPass::runOnOperation() {
       wObs.setAxis(c.info.channelDim);
     if (s.granularity == WeightGranularity::PerGroup) {
       int64_t k = wType.getDimSize(c.info.reductionDim);
-      if (k % s.groupSize == 0 && k > s.groupSize) {
+      if (k % s.groupSize == 0) {
         wObs.setBlockAxis(c.info.reductionDim);
         wObs.setBlockSize(s.groupSize);
       } else {
-        c.op->emitRemark("reduction dimension of size ")
-            << k << " is not a multiple of group size " << s.groupSize
-            << ": weights quantized per channel";
+        ungrouped.push_back(c.name + " (" + std::to_string(k) + ")");
       }
     }
 
@@ -260,5 +260,17 @@ void InsertObserversPass::runOnOperation() {
       continue;
     ObserveOp yObs = observeAllUses(b, y, uniqueName(valueName(y, func)));
     setTarget(yObs, s.activationBits, /*isSigned=*/true, false, false);
+  }
+  if (!ungrouped.empty()) {
+    std::string list;
+    for (size_t i = 0; i < ungrouped.size() && i < 4; ++i)
+      list += (i ? ", " : "") + ungrouped[i];
+    if (ungrouped.size() > 4)
+      list += ", ...";
+    func.emitRemark() << ungrouped.size() << " of " << candidates.size()
+                      << " quantized ops have a reduction dimension that is "
+                         "not a multiple of the group size and are quantized "
+                         "per channel: "
+                      << list;
   }
 }

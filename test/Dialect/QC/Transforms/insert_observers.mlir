@@ -2,6 +2,7 @@
 // RUN: quant-opt %s -split-input-file --qc-insert-observers="scheme=w4a16" | FileCheck %s --check-prefix=W4A16
 // RUN: quant-opt %s -split-input-file --qc-insert-observers="scheme=w4a16-g32 protect-first-last=false keep-float=^fc2$" | FileCheck %s --check-prefix=KEEP
 // RUN: quant-opt %s -split-input-file --qc-insert-observers="scheme=w8a8 layer-scheme=conv=w8a8-dynamic,fc2=w2a16-pt protect-first-last=false" | FileCheck %s --check-prefix=LAYER
+// RUN: quant-opt %s -split-input-file --qc-insert-observers="scheme=w4a16-g32 protect-first-last=false" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: not quant-opt %s -split-input-file --qc-insert-observers="scheme=w9a8" 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not quant-opt %s -split-input-file --qc-insert-observers="scheme=w8a8 layer-scheme=fc" 2>&1 | FileCheck %s --check-prefix=BADLAYER
 
@@ -53,6 +54,8 @@
 // LAYER: qc.observe %{{.*}} {name = "fc1", storage = i8}
 // Two bits, per tensor, asymmetric (the default below 4 bits).
 // LAYER: qc.observe %{{.*}} {name = "fc2.weight", storage = i2} : tensor<2x8xf32>
+
+// REMARK: remark: 1 of 3 quantized ops have a reduction dimension that is not a multiple of the group size and are quantized per channel: conv (1)
 
 // BAD: error: invalid quantization scheme 'w9a8': weight bits must be 2 to 8
 // BADLAYER: error: invalid layer-scheme 'fc': expected REGEX=SCHEME

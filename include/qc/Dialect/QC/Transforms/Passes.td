@@ -101,7 +101,7 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
     - the weight gets an observer with its storage type, symmetry, and
       granularity (per tensor, per output channel, or groups along the
       reduction dimension; a group size that does not divide the reduction
-      dimension falls back to per channel, with a remark);
+      dimension falls back to per channel, and one remark lists these ops);
     - with static activations (`a8`), the input gets an observer unless it
       already flows, through data movement only, from an observed value, and
       the output gets one after the op or, when the op's only user is a
