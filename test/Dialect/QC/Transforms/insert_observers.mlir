@@ -55,7 +55,7 @@
 // Two bits, per tensor, asymmetric (the default below 4 bits).
 // LAYER: qc.observe %{{.*}} {name = "fc2.weight", storage = i2} : tensor<2x8xf32>
 
-// REMARK: remark: 1 of 3 quantized ops have a reduction dimension that is not a multiple of the group size and are quantized per channel: conv (1)
+// REMARK: remark: 2 of 3 quantized ops have a reduction dimension that is not a multiple of the group size and are quantized per channel: conv (1), fc2 (8)
 
 // BAD: error: invalid quantization scheme 'w9a8': weight bits must be 2 to 8
 // BADLAYER: error: invalid layer-scheme 'fc': expected REGEX=SCHEME
