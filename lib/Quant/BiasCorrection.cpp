@@ -6,6 +6,8 @@
 
 #include "qc/Quant/BiasCorrection.h"
 
+#include "InputTaps.h"
+
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/QuantTensor.h"
@@ -47,38 +49,13 @@ LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
   if (targets.empty())
     return success();
 
-  // The float model, with an observer on each target's input. Targets are
-  // tagged so that the clone can find them.
-  constexpr StringLiteral kTag = "qc.bias_correction_target";
-  Builder builder(func.getContext());
-  for (size_t i = 0; i < targets.size(); ++i)
-    targets[i].op->setAttr(kTag, builder.getI64IntegerAttr(i));
-  OwningOpRef<ModuleOp> module = ModuleOp::create(func.getLoc());
-  auto clone = cast<func::FuncOp>(func->clone());
-  module->push_back(clone);
+  // The float model, with an observer on each target's input.
+  std::vector<Operation *> ops;
   for (Target &tg : targets)
-    tg.op->removeAttr(kTag);
-  SmallVector<Operation *> strip;
-  clone.walk([&](Operation *op) {
-    if (isa<FakeQuantOp, ObserveOp>(op))
-      strip.push_back(op);
-  });
-  for (Operation *op : strip) {
-    op->getResult(0).replaceAllUsesWith(op->getOperand(0));
-    op->erase();
-  }
+    ops.push_back(tg.op);
   llvm::DenseMap<Operation *, size_t> index;
-  clone.walk([&](Operation *op) {
-    auto tag = op->getAttrOfType<IntegerAttr>(kTag);
-    if (!tag)
-      return;
-    op->removeAttr(kTag);
-    OpBuilder b(op);
-    auto tap = ObserveOp::create(b, op->getLoc(), ValueRange{op->getOperand(0)},
-                                 ArrayRef<NamedAttribute>{});
-    op->setOperand(0, tap.getResult());
-    index[tap] = tag.getInt();
-  });
+  auto [module, clone] =
+      cloneWithInputTaps(func, ops, /*keepFakeQuant=*/false, index);
 
   ExecutorOptions eo;
   eo.numThreads = options.numThreads;

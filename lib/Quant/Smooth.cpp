@@ -6,6 +6,8 @@
 
 #include "qc/Quant/Smooth.h"
 
+#include "InputTaps.h"
+
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Executor/Executor.h"
 
@@ -69,36 +71,9 @@ qc::computeSmoothingScales(func::FuncOp func, CalibrationDataset &data,
     return scales;
 
   // The float model with a tap on each target's input.
-  constexpr StringLiteral kTag = "qc.smooth_target";
-  Builder builder(func.getContext());
-  for (size_t i = 0; i < targets.size(); ++i)
-    targets[i]->setAttr(kTag, builder.getI64IntegerAttr(i));
-  OwningOpRef<ModuleOp> module = ModuleOp::create(func.getLoc());
-  auto clone = cast<func::FuncOp>(func->clone());
-  module->push_back(clone);
-  for (Operation *op : targets)
-    op->removeAttr(kTag);
-  SmallVector<Operation *> strip;
-  clone.walk([&](Operation *op) {
-    if (isa<ObserveOp, FakeQuantOp>(op))
-      strip.push_back(op);
-  });
-  for (Operation *op : strip) {
-    op->getResult(0).replaceAllUsesWith(op->getOperand(0));
-    op->erase();
-  }
   llvm::DenseMap<Operation *, size_t> index;
-  clone.walk([&](Operation *op) {
-    auto tag = op->getAttrOfType<IntegerAttr>(kTag);
-    if (!tag)
-      return;
-    op->removeAttr(kTag);
-    OpBuilder b(op);
-    auto tap = ObserveOp::create(b, op->getLoc(), ValueRange{op->getOperand(0)},
-                                 ArrayRef<NamedAttribute>{});
-    op->setOperand(0, tap.getResult());
-    index[tap] = tag.getInt();
-  });
+  auto [module, clone] =
+      cloneWithInputTaps(func, targets, /*keepFakeQuant=*/false, index);
 
   std::vector<std::vector<double>> xmax(targets.size());
   for (size_t i = 0; i < targets.size(); ++i)
