@@ -16,7 +16,7 @@ packages=(
   # calibration: image decoding (stb_image) for image calibration sets
   libstb-dev
   # tests: GoogleTest, ONNX's backend node tests, fixture scripts and data
-  libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil
+  libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil python3-torch
   libonnx-testdata dataset-fashion-mnist python3-skimage opencv-doc
 )
 
