@@ -328,34 +328,15 @@ def fashion(args, qc, ort_peer, work):
         if float_pred is not None:
             row["agree"] = float((pred == float_pred).mean())
 
-    if ort_peer.ready:
-        od = os.path.join(d, "ort")
-        try:
-            rep = ort_peer.quantize_and_run(work, model, calib_dir, eval_dir, od, ORT_METHODS)
-            act = describe_ort(rep)
-            for m in ["float"] + [m.lower() for m in ORT_METHODS]:
-                e = rep["methods"].get(m, {})
-                label = f"{ort_peer.label()} float" if m == "float" else \
-                    f"{ort_peer.label()} quantize_static {m}"
-                row = dict(label=label, scheme="float" if m == "float" else act,
-                           calib="–" if m == "float" else m)
-                rows.append(row)
-                if not e.get("ok"):
-                    row["note"] = e.get("error", "missing")
-                    continue
-                sub = os.path.join(od, m, "eval")
-                dirs = [os.path.join(sub, os.path.splitext(os.path.basename(f))[0])
-                        for f in eval_files]
-                pred = logits_from(dirs).argmax(1)
-                row.update(acc=float((pred == te_y).mean()), secs=e.get("run_s"),
-                           csecs=e.get("quantize_s"))
-                if float_pred is not None:
-                    row["agree"] = float((pred == float_pred).mean())
-        except RuntimeError as e:
-            rows.append(dict(label=ort_peer.label() + " quantize_static", scheme="W8A8",
-                             calib="–", note=str(e)))
-    else:
-        rows.append(dict(label="ORT quantize_static", scheme="W8A8", calib="–", note=ort_peer.why))
+    od = os.path.join(d, "ort")
+    for row, sub in ort_rows(ort_peer, work, model, calib_dir, eval_dir, od,
+                             ORT_METHODS, rows):
+        dirs = [os.path.join(sub, os.path.splitext(os.path.basename(f))[0])
+                for f in eval_files]
+        pred = logits_from(dirs).argmax(1)
+        row["acc"] = float((pred == te_y).mean())
+        if float_pred is not None:
+            row["agree"] = float((pred == float_pred).mean())
 
     # targets
     facc = rows[0].get("acc")
@@ -398,9 +379,9 @@ def fashion(args, qc, ort_peer, work):
            else "not measured"))
     print("- W4A16 g32 (drop <= 1.0 point): " +
           (f"drop {w4['drop']:+.2f} → **{w4['met']}**" if w4 else "not measured"))
-    ort_rows = [r for r in rows if "quantize_static" in r["label"] and "drop" in r]
-    if ort_rows:
-        ob = max(ort_rows, key=lambda r: r["acc"])
+    ort_scored = [r for r in rows if "quantize_static" in r["label"] and "drop" in r]
+    if ort_scored:
+        ob = max(ort_scored, key=lambda r: r["acc"])
         print(f"- ONNX Runtime quantize_static, best: {ob['calib']}, drop {ob['drop']:+.2f}")
     print()
     return rows
@@ -411,6 +392,37 @@ def describe_ort(rep):
     act = d.get("activation_type", "?").replace("QuantType.", "")
     wt = d.get("weight_type", "?").replace("QuantType.", "")
     return f"QDQ, act {act} asym per-tensor, w {wt} sym per-channel"
+
+
+def ort_rows(ort_peer, work, model, calib_dir, eval_dir, od, methods, rows):
+    """Runs ORT's quantize_static for `methods` (plus float) and appends one
+    row per method to `rows`; yields (row, method report, eval dir) for the
+    rows that ran, for the caller to score."""
+    if not ort_peer.ready:
+        rows.append(dict(label="ORT quantize_static", scheme="W8A8", calib="–",
+                         note=ort_peer.why))
+        return
+    try:
+        rep = ort_peer.quantize_and_run(work, model, calib_dir, eval_dir, od, methods)
+    except RuntimeError as e:
+        rows.append(dict(label=ort_peer.label() + " quantize_static", scheme="W8A8",
+                         calib="–", note=str(e)))
+        return
+    act = describe_ort(rep)
+    for m in ["float"] + [m.lower() for m in methods]:
+        e = rep["methods"].get(m, {})
+        label = f"{ort_peer.label()} float" if m == "float" else \
+            f"{ort_peer.label()} quantize_static {m}"
+        row = dict(label=label, scheme="float" if m == "float" else act,
+                   calib="–" if m == "float" else m)
+        rows.append(row)
+        if not e.get("ok"):
+            row["note"] = e.get("error", "missing")
+            continue
+        if m != "float" and rep.get("opset_upgrade"):
+            row["note"] = f"opset {rep['opset_upgrade']} first"
+        row.update(secs=e.get("run_s"), csecs=e.get("quantize_s"))
+        yield row, os.path.join(od, m, "eval")
 
 
 # ---------------------------------------------------------------- PP-OCR ----
@@ -495,33 +507,12 @@ def ppocr(args, qc, ort_peer, work):
             row["iou"], row["per"] = iou_stats(maps_from(dirs), ref)
         row.update(secs=secs, csecs=csecs)
 
-    if ort_peer.ready:
-        od = os.path.join(d, "ort")
-        try:
-            rep = ort_peer.quantize_and_run(work, model, calib_dir, eval_dir, od, ORT_METHODS_OCR)
-            act = describe_ort(rep)
-            for m in ["float"] + [m.lower() for m in ORT_METHODS_OCR]:
-                e = rep["methods"].get(m, {})
-                label = f"{ort_peer.label()} float" if m == "float" else \
-                    f"{ort_peer.label()} quantize_static {m}"
-                row = dict(label=label, scheme="float" if m == "float" else act,
-                           calib="–" if m == "float" else m)
-                rows.append(row)
-                if not e.get("ok"):
-                    row["note"] = e.get("error", "missing")
-                    continue
-                if m != "float" and rep.get("opset_upgrade"):
-                    row["note"] = f"opset {rep['opset_upgrade']} first"
-                sub = os.path.join(od, m, "eval")
-                dirs = [os.path.join(sub, n) for n in args.ocr_eval]
-                if ref is not None:
-                    row["iou"], row["per"] = iou_stats(maps_from(dirs), ref)
-                row.update(secs=e.get("run_s"), csecs=e.get("quantize_s"))
-        except RuntimeError as e:
-            rows.append(dict(label=ort_peer.label() + " quantize_static", scheme="W8A8",
-                             calib="–", note=str(e)))
-    else:
-        rows.append(dict(label="ORT quantize_static", scheme="W8A8", calib="–", note=ort_peer.why))
+    od = os.path.join(d, "ort")
+    for row, sub in ort_rows(ort_peer, work, model, calib_dir, eval_dir, od,
+                             ORT_METHODS_OCR, rows):
+        if ref is not None:
+            dirs = [os.path.join(sub, n) for n in args.ocr_eval]
+            row["iou"], row["per"] = iou_stats(maps_from(dirs), ref)
 
     # The target is for W8A8; weight-only rows are shown for comparison.
     for r in rows:

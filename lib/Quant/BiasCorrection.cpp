@@ -99,26 +99,14 @@ LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
       return failure();
     }
     Tensor wq = fakeQuantizeTensor(*w, tg.weightFq.getQuantType());
-    bool conv = isa<Conv2DOp>(tg.op);
     int64_t outC = wType.getDimSize(0);
     int64_t perOut = w->numElements() / outC;
-    int64_t groups = conv ? cast<Conv2DOp>(tg.op).getGroups() : 1;
-    int64_t inPerGroup = conv ? wType.getDimSize(1) : wType.getDimSize(1);
-    int64_t spatial = conv ? perOut / inPerGroup : 1;
-    int64_t outPerGroup = outC / groups;
-    std::vector<float> correction(outC, 0.0f);
-    for (int64_t c = 0; c < outC; ++c) {
-      int64_t g = c / outPerGroup;
-      double acc = 0.0;
-      for (int64_t i = 0; i < inPerGroup; ++i) {
-        double mean = tg.sums[g * inPerGroup + i] / tg.count;
-        for (int64_t k = 0; k < spatial; ++k) {
-          int64_t e = (c * inPerGroup + i) * spatial + k;
-          acc += (wq.getAsDouble(e) - w->getAsDouble(e)) * mean;
-        }
-      }
-      correction[c] = static_cast<float>(acc);
-    }
+    std::vector<double> acc(outC, 0.0);
+    forEachWeight(tg.op, wType.getShape(), [&](int64_t e, int64_t i) {
+      acc[e / perOut] +=
+          (wq.getAsDouble(e) - w->getAsDouble(e)) * (tg.sums[i] / tg.count);
+    });
+    std::vector<float> correction(acc.begin(), acc.end());
     // New bias = old bias - correction.
     auto biasType = RankedTensorType::get({outC}, wType.getElementType());
     Tensor bias(DType::F32, {outC});

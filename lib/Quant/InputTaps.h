@@ -1,4 +1,4 @@
-//===- InputTaps.h - observe the inputs of chosen ops in a model copy -*- C++ -*-===//
+//===- InputTaps.h - measuring copies and weight channels -------*- C++ -*-===//
 //
 // Part of quantc. Internal to lib/Quant.
 //
@@ -10,6 +10,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "qc/Dialect/QC/IR/QCOps.h"
+
 #include "llvm/ADT/DenseMap.h"
 
 namespace mlir::qc {
@@ -23,6 +25,28 @@ std::pair<OwningOpRef<ModuleOp>, func::FuncOp>
 cloneWithInputTaps(func::FuncOp func, ArrayRef<Operation *> targets,
                    bool keepFakeQuant,
                    llvm::DenseMap<Operation *, size_t> &index);
+
+/// Calls fn(flat weight index, global input channel) for every weight of a
+/// qc.conv2d (OIHW, grouped) or qc.linear ([N, K]) with weight shape
+/// `wShape`.
+template <typename Fn>
+inline void forEachWeight(Operation *op, ArrayRef<int64_t> wShape, Fn &&fn) {
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    int64_t o = wShape[0], inPerGroup = wShape[1],
+            spatial = wShape[2] * wShape[3];
+    int64_t outPerGroup = o / conv.getGroups();
+    for (int64_t c = 0; c < o; ++c)
+      for (int64_t il = 0; il < inPerGroup; ++il)
+        for (int64_t k = 0; k < spatial; ++k)
+          fn((c * inPerGroup + il) * spatial + k,
+             (c / outPerGroup) * inPerGroup + il);
+    return;
+  }
+  int64_t n = wShape[0], k = wShape[1];
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t i = 0; i < k; ++i)
+      fn(r * k + i, i);
+}
 
 } // namespace mlir::qc
 

@@ -42,26 +42,6 @@ static int64_t inputChannels(Operation *op) {
   return isa<Conv2DOp>(op) ? x.getDimSize(1) : x.getShape().back();
 }
 
-/// Calls fn(flat weight index, global input channel) for every weight.
-template <typename Fn>
-static void forEachWeight(Operation *op, ArrayRef<int64_t> wShape, Fn &&fn) {
-  if (auto conv = dyn_cast<Conv2DOp>(op)) {
-    int64_t o = wShape[0], inPerGroup = wShape[1],
-            spatial = wShape[2] * wShape[3];
-    int64_t outPerGroup = o / conv.getGroups();
-    for (int64_t c = 0; c < o; ++c)
-      for (int64_t il = 0; il < inPerGroup; ++il)
-        for (int64_t k = 0; k < spatial; ++k)
-          fn((c * inPerGroup + il) * spatial + k,
-             (c / outPerGroup) * inPerGroup + il);
-    return;
-  }
-  int64_t n = wShape[0], k = wShape[1];
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t i = 0; i < k; ++i)
-      fn(r * k + i, i);
-}
-
 FailureOr<std::vector<std::vector<float>>>
 qc::computeSmoothingScales(func::FuncOp func, CalibrationDataset &data,
                            const SmoothOptions &options, std::string &error) {

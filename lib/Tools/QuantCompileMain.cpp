@@ -245,13 +245,20 @@ static LogicalResult runPasses(ModuleOp module,
 
 /// Copies what calibration and learning wrote into `from` over to the same
 /// ops of `to`: both come from the same model through the same passes and
-/// differ only in their input shapes.
-template <typename OpT, typename Fn>
+/// differ only in their input shapes. `copy` gets each pair of ops of the
+/// types OpTs, in program order.
+template <typename... OpTs, typename Fn>
 static LogicalResult copyInLockstep(ModuleOp from, ModuleOp to, StringRef what,
                                     Fn &&copy) {
-  SmallVector<OpT> a, b;
-  from.walk([&](OpT op) { a.push_back(op); });
-  to.walk([&](OpT op) { b.push_back(op); });
+  SmallVector<Operation *> a, b;
+  from.walk([&](Operation *op) {
+    if (isa<OpTs...>(op))
+      a.push_back(op);
+  });
+  to.walk([&](Operation *op) {
+    if (isa<OpTs...>(op))
+      b.push_back(op);
+  });
   if (a.size() != b.size()) {
     to.emitError("internal error: the calibration copy of the model has ")
         << a.size() << " " << what << " ops, the model " << b.size();
@@ -548,7 +555,8 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
 
   if (calibModule != module &&
       failed(copyInLockstep<ObserveOp>(
-          calibModule, module, "qc.observe", [](ObserveOp a, ObserveOp b) {
+          calibModule, module, "qc.observe", [](Operation *from, Operation *to) {
+            auto a = cast<ObserveOp>(from), b = cast<ObserveOp>(to);
             if (std::optional<ArrayRef<double>> mins = a.getMin()) {
               b.setMinAttr(a.getMinAttr());
               b.setMaxAttr(a.getMaxAttr());
@@ -577,37 +585,28 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     bc.numThreads = opts.numThreads;
     if (failed(correctBias(calibFunc, *data, bc, error)))
       return fail(error);
-    if (calibModule != module) {
-      SmallVector<Operation *> a, b;
-      calibModule.walk([&](Operation *op) {
-        if (isa<Conv2DOp, LinearOp>(op))
-          a.push_back(op);
-      });
-      module.walk([&](Operation *op) {
-        if (isa<Conv2DOp, LinearOp>(op))
-          b.push_back(op);
-      });
-      if (a.size() != b.size())
-        return fail("internal error: the calibration copy of the model "
-                    "differs from the model");
-      for (size_t i = 0; i < a.size(); ++i) {
-        if (a[i]->getNumOperands() < 3)
-          continue;
-        auto cst = a[i]->getOperand(2).getDefiningOp<ConstantOp>();
-        if (!cst)
-          continue;
-        OpBuilder builder(b[i]);
-        auto copy = ConstantOp::create(builder, cst.getLoc(), cst.getValue());
-        if (b[i]->getNumOperands() < 3) {
-          b[i]->insertOperands(2, ValueRange{copy.getResult()});
-        } else {
-          Value old = b[i]->getOperand(2);
-          b[i]->setOperand(2, copy.getResult());
-          if (old.use_empty())
-            old.getDefiningOp()->erase();
-        }
-      }
-    }
+    if (calibModule != module &&
+        failed(copyInLockstep<Conv2DOp, LinearOp>(
+            calibModule, module, "conv/linear",
+            [](Operation *a, Operation *b) {
+              if (a->getNumOperands() < 3)
+                return;
+              auto cst = a->getOperand(2).getDefiningOp<ConstantOp>();
+              if (!cst)
+                return;
+              OpBuilder builder(b);
+              auto copy =
+                  ConstantOp::create(builder, cst.getLoc(), cst.getValue());
+              if (b->getNumOperands() < 3) {
+                b->insertOperands(2, ValueRange{copy.getResult()});
+                return;
+              }
+              Value old = b->getOperand(2);
+              b->setOperand(2, copy.getResult());
+              if (old.use_empty())
+                old.getDefiningOp()->erase();
+            })))
+      return failure();
   }
 
   if (opts.qatSteps > 0) {
@@ -622,7 +621,8 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     if (calibModule != module &&
         failed(copyInLockstep<FakeQuantOp>(
             calibModule, module, "qc.fake_quant",
-            [](FakeQuantOp a, FakeQuantOp b) {
+            [](Operation *from, Operation *to) {
+              auto a = cast<FakeQuantOp>(from), b = cast<FakeQuantOp>(to);
               b.setQuantTypeAttr(a.getQuantTypeAttr());
               // The learned weight: a new constant next to the fake-quant.
               auto ac = a.getInput().getDefiningOp<ConstantOp>();
