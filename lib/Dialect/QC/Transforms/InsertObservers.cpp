@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Regex.h"
 
@@ -89,6 +90,29 @@ static void setTarget(ObserveOp obs, unsigned bits, bool isSigned,
     obs.setSymmetric(true);
   if (narrow)
     obs.setNarrowRange(true);
+}
+
+/// Whether `v` reaches, through grid-preserving data movement and clamps, the
+/// activation input of one of `quantizedInputs` (contractions that take int8
+/// activations). A contraction whose result only feeds float math (a
+/// residual add, an activation function, a normalization) keeps a float
+/// result: its integer form scales the i32 accumulator straight to f32, and
+/// rounding that to int8 first would only add noise.
+static bool feedsQuantizedInput(Value v,
+                                const llvm::DenseSet<Operation *> &quantizedInputs) {
+  for (OpOperand &use : v.getUses()) {
+    Operation *user = use.getOwner();
+    if (quantizedInputs.contains(user)) {
+      if (getContractionInfo(user)->input == &use)
+        return true;
+      continue;
+    }
+    if ((isGridPreservingOp(user) || isa<ClipOp>(user)) &&
+        use.getOperandNumber() == 0 && user->getNumResults() == 1 &&
+        feedsQuantizedInput(user->getResult(0), quantizedInputs))
+      return true;
+  }
+  return false;
 }
 
 /// Observes `v` for every user (but the new observer itself).
@@ -190,6 +214,11 @@ void InsertObserversPass::runOnOperation() {
     candidates.push_back(std::move(c));
   });
 
+  llvm::DenseSet<Operation *> quantizedInputs;
+  for (Candidate &c : candidates)
+    if (c.scheme.activations == ActivationMode::Static)
+      quantizedInputs.insert(c.op);
+
   OpBuilder b(func.getContext());
   // Ops whose reduction dimension the group size does not divide.
   std::vector<std::string> ungrouped;
@@ -253,10 +282,9 @@ void InsertObserversPass::runOnOperation() {
     Value y = c.op->getResult(0);
     if (y.hasOneUse() && isa<ReluOp, ClipOp>(*y.getUsers().begin()))
       y = y.getUsers().begin()->getResult(0);
-    // A model output stays float: the integer form's float result is the
-    // accumulator itself, scaled, so nothing is gained by rounding it.
-    if (llvm::all_of(y.getUsers(),
-                     [](Operation *u) { return isa<func::ReturnOp>(u); }))
+    // Only a result that another int8 contraction consumes is rounded to
+    // int8; a model output or the input of float math stays float.
+    if (!feedsQuantizedInput(y, quantizedInputs))
       continue;
     ObserveOp yObs = observeAllUses(b, y, uniqueName(valueName(y, func)));
     setTarget(yObs, s.activationBits, /*isSigned=*/true, false, false);

@@ -51,7 +51,8 @@
 // LAYER-NOT: name = "relu"
 // LAYER: qc.observe %{{.*}} {name = "flatten", storage = i8}
 // LAYER: qc.observe %{{.*}} {axis = 0 : i64, name = "fc1.weight", narrow_range, storage = i8, symmetric}
-// LAYER: qc.observe %{{.*}} {name = "fc1", storage = i8}
+// fc2 is weight-only, so fc1's result, which only fc2 reads, stays float.
+// LAYER-NOT: name = "fc1"
 // Two bits, per tensor, asymmetric (the default below 4 bits).
 // LAYER: qc.observe %{{.*}} {name = "fc2.weight", storage = i2} : tensor<2x8xf32>
 
@@ -72,4 +73,35 @@ func.func @cnn(%x: tensor<2x1x8x8xf32> {qc.name = "image"}) -> tensor<2x2xf32> {
   %w3 = qc.constant dense<0.125> : tensor<2x8xf32> loc("fc2.weight")
   %l2 = qc.linear %l1, %w3 : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x2xf32> loc("fc2")
   return %l2 : tensor<2x2xf32>
+}
+
+// -----
+
+// A conv whose result goes through float math (a scale and a shift, as in a
+// learnable affine block) before the next conv: only the next conv's input is
+// rounded to int8; the first conv's result stays float.
+// W4A16-LABEL: func @affine_between
+// KEEP-LABEL: func @affine_between
+// LAYER-LABEL: func @affine_between
+// W8A8-LABEL: func @affine_between
+// W8A8: %[[X:.*]] = qc.observe %arg0 {name = "x", storage = i8}
+// W8A8: %[[C1:.*]] = qc.conv2d %[[X]]
+// W8A8-NEXT: qc.constant
+// W8A8-NEXT: %[[M:.*]] = qc.mul %[[C1]]
+// W8A8-NEXT: qc.constant
+// W8A8-NEXT: %[[A:.*]] = qc.add %[[M]]
+// W8A8-NEXT: %[[AO:.*]] = qc.observe %[[A]] {name = "shift", storage = i8}
+// W8A8: qc.conv2d %[[AO]]
+// W8A8-NOT: qc.observe
+// W8A8: return
+func.func @affine_between(%x: tensor<1x2x4x4xf32> {qc.name = "x"}) -> tensor<1x2x4x4xf32> {
+  %w1 = qc.constant dense<0.5> : tensor<2x2x1x1xf32> loc("conv1.weight")
+  %c1 = qc.conv2d %x, %w1 : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> loc("conv1")
+  %s = qc.constant dense<0.9> : tensor<1xf32>
+  %m = qc.mul %c1, %s : (tensor<1x2x4x4xf32>, tensor<1xf32>) -> tensor<1x2x4x4xf32> loc("scale")
+  %t = qc.constant dense<0.1> : tensor<1xf32>
+  %a = qc.add %m, %t : (tensor<1x2x4x4xf32>, tensor<1xf32>) -> tensor<1x2x4x4xf32> loc("shift")
+  %w2 = qc.constant dense<0.25> : tensor<2x2x1x1xf32> loc("conv2.weight")
+  %c2 = qc.conv2d %a, %w2 : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x4x4xf32> loc("conv2")
+  return %c2 : tensor<1x2x4x4xf32>
 }

@@ -106,8 +106,11 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
       already flows, through data movement only, from an observed value, and
       the output gets one after the op or, when the op's only user is a
       `qc.relu`/`qc.clip`, after that activation (which then runs on the
-      integer grid); a value that is only returned (the model's output) is
-      not observed and stays float;
+      integer grid), but only when the value reaches, through data movement,
+      the input of another contraction with static activations; a value that
+      only float ops read (a residual add, an activation function, the
+      model's output) is not observed and stays float, the integer op
+      scaling its i32 accumulator straight to f32;
     - with dynamic activations, the input gets a `dynamic` observer.
 
     Policy: `keep-float` regexes (matched, with search semantics, against
@@ -119,18 +122,23 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
 
     Before:
     ```mlir
-    %w = qc.constant dense<...> : tensor<10x64xf32>
-    %y = qc.linear %x, %w : (tensor<4x64xf32>, tensor<10x64xf32>) -> tensor<4x10xf32>
+    %w1 = qc.constant dense<...> : tensor<16x64xf32>
+    %h = qc.linear %x, %w1 : (tensor<4x64xf32>, tensor<16x64xf32>) -> tensor<4x16xf32>
+    %r = qc.relu %h : tensor<4x16xf32>
+    %w2 = qc.constant dense<...> : tensor<10x16xf32>
+    %y = qc.linear %r, %w2 : (tensor<4x16xf32>, tensor<10x16xf32>) -> tensor<4x10xf32>
     ```
     After (`scheme=w8a8`):
     ```mlir
-    %w = qc.constant dense<...> : tensor<10x64xf32>
     %0 = qc.observe %x {name = "x", storage = i8} : tensor<4x64xf32>
-    %1 = qc.observe %w {axis = 0 : i64, name = "fc.weight", narrow_range, storage = i8, symmetric} : tensor<10x64xf32>
-    %y = qc.linear %0, %1 : (tensor<4x64xf32>, tensor<10x64xf32>) -> tensor<4x10xf32>
-    %2 = qc.observe %y {name = "fc", storage = i8} : tensor<4x10xf32>
+    %1 = qc.observe %w1 {axis = 0 : i64, name = "fc1.weight", narrow_range, storage = i8, symmetric} : tensor<16x64xf32>
+    %h = qc.linear %0, %1 : (tensor<4x64xf32>, tensor<16x64xf32>) -> tensor<4x16xf32>
+    %r = qc.relu %h : tensor<4x16xf32>
+    %2 = qc.observe %r {name = "relu", storage = i8} : tensor<4x16xf32>
+    %3 = qc.observe %w2 {axis = 0 : i64, name = "fc2.weight", narrow_range, storage = i8, symmetric} : tensor<10x16xf32>
+    %y = qc.linear %2, %3 : (tensor<4x16xf32>, tensor<10x16xf32>) -> tensor<4x10xf32>
     ```
-    (`%y` is observed because it is used by more than the return.)
+    (`%r` feeds fc2's int8 input; `%y`, the model's output, stays float.)
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", "\"w8a8\"",
