@@ -66,9 +66,11 @@ def conv_weights(bin_dir, model, shape):
     return re.findall(r'qc\.observe %\S+ \{axis = 0 : i64, name = "([^"]+)"', ir)
 
 
-def round_weight(src, dst, weight):
-    """Copy of the .onnx with `weight` (a Constant's tensor) rounded to int8
-    per output channel, symmetric, narrow range (what w8a16 does)."""
+def traced_copy(src, dst, weight=None):
+    """Copy of the .onnx whose Conv/ConvTranspose/Concat outputs are also graph
+    outputs, with `weight` (a Constant's tensor), if given, rounded to int8
+    per output channel, symmetric, narrow range (what w8a16 does). Returns
+    the names of those outputs in program order."""
     import onnx
     from onnx import numpy_helper
     m = onnx.load(src)
@@ -76,7 +78,7 @@ def round_weight(src, dst, weight):
         if node.op_type != "Constant":
             continue
         t = node.attribute[0].t
-        if t.name != weight and node.output[0] != weight:
+        if weight is None or (t.name != weight and node.output[0] != weight):
             continue
         a = numpy_helper.to_array(t).astype(np.float32)
         s = np.abs(a).reshape(a.shape[0], -1).max(1) / 127.0
@@ -148,15 +150,15 @@ def main():
 
         worst = rows[0][1]
         f_onnx, q_onnx = os.path.join(work, "f.onnx"), os.path.join(work, "q.onnx")
-        names = round_weight(det, f_onnx, "")
-        round_weight(det, q_onnx, worst)
-        first = [inputs[0]]
+        names = traced_copy(det, f_onnx)
+        traced_copy(det, q_onnx, worst)
+        photo, photo_npy = inputs[0]
         fd, qd = os.path.join(work, "trace-f"), os.path.join(work, "trace-q")
         for model, d in ((f_onnx, fd), (q_onnx, qd)):
-            run([os.path.join(bin_dir, "quant-run"), model, "--input", f"x={first[0][1]}",
+            run([os.path.join(bin_dir, "quant-run"), model, "--input", f"x={photo_npy}",
                  "--input-shape", shape, "--num-threads", str(args.threads),
                  "--output-dir", d])
-        print(f"#### Error growth: only {worst} at int8, photo '{first[0][0]}'\n")
+        print(f"#### Error growth: only {worst} at int8, photo '{photo}'\n")
         print("| # | tensor | shape | SQNR vs float (dB) | max abs | max abs error |")
         print("|---:|---|---|---:|---:|---:|")
         started = False

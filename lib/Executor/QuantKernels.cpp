@@ -471,6 +471,22 @@ void exec::registerQuantKernels(KernelRegistry &registry) {
 // Public helpers (include/qc/Executor/QuantTensor.h)
 //===----------------------------------------------------------------------===//
 
+QuantParams qc::getQuantParams(Type quantType, ArrayRef<int64_t> shape) {
+  QuantGrid grid = getQuantGrid(quantType, shape);
+  QuantParams p;
+  p.scales.assign(grid.scales.begin(), grid.scales.end());
+  p.zeroPoints.assign(grid.zeroPoints.begin(), grid.zeroPoints.end());
+  p.qmin = grid.qmin;
+  p.qmax = grid.qmax;
+  p.index.resize(grid.numRows() * grid.rowLength());
+  for (int64_t row = 0, rows = grid.numRows(); row < rows; ++row)
+    grid.forEachRun(row, [&](int64_t begin, int64_t end, int64_t param) {
+      std::fill(p.index.begin() + begin, p.index.begin() + end,
+                static_cast<int32_t>(param));
+    });
+  return p;
+}
+
 Tensor qc::quantizeTensor(const Tensor &in, Type quantType) {
   QuantGrid grid = getQuantGrid(quantType, in.shape());
   Tensor codes(grid.storage, in.shape());

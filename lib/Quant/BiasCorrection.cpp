@@ -92,12 +92,9 @@ LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
     if (tg.count == 0 || tg.sums.empty())
       continue;
     auto wType = cast<RankedTensorType>(tg.weight.getType());
-    std::string why;
-    FailureOr<Tensor> w = materializeConstant(tg.weight.getValue(), wType, why);
-    if (failed(w)) {
-      error = "bias correction: " + why;
+    FailureOr<Tensor> w = constantTensor(tg.weight, "bias correction", error);
+    if (failed(w))
       return failure();
-    }
     Tensor wq = fakeQuantizeTensor(*w, tg.weightFq.getQuantType());
     int64_t outC = wType.getDimSize(0);
     int64_t perOut = w->numElements() / outC;
@@ -115,12 +112,11 @@ LogicalResult qc::correctBias(func::FuncOp func, CalibrationDataset &data,
       auto bc = oldBias.getDefiningOp<ConstantOp>();
       if (!bc)
         continue;
-      FailureOr<Tensor> b = materializeConstant(
-          bc.getValue(), cast<RankedTensorType>(bc.getType()), why);
+      std::string ignored;
+      FailureOr<Tensor> b = constantTensor(bc, "bias correction", ignored);
       if (failed(b) || b->numElements() != outC)
         continue;
-      bias = *b;
-      bias = bias.clone();
+      bias = b->clone();
     }
     for (int64_t c = 0; c < outC; ++c)
       bias.setFromDouble(c, bias.getAsDouble(c) - correction[c]);

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Executor/Executor.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -29,6 +30,18 @@ cloneWithInputTaps(func::FuncOp func, ArrayRef<Operation *> targets,
 /// Calls fn(flat weight index, global input channel) for every weight of a
 /// qc.conv2d (OIHW, grouped) or qc.linear ([N, K]) with weight shape
 /// `wShape`.
+/// The value of constant `c` as a host tensor; on failure `error` says why,
+/// after "`what`: ".
+inline FailureOr<Tensor> constantTensor(ConstantOp c, StringRef what,
+                                        std::string &error) {
+  std::string why;
+  FailureOr<Tensor> t = materializeConstant(
+      c.getValue(), cast<RankedTensorType>(c.getType()), why);
+  if (failed(t))
+    error = (what + ": " + why).str();
+  return t;
+}
+
 template <typename Fn>
 inline void forEachWeight(Operation *op, ArrayRef<int64_t> wShape, Fn &&fn) {
   if (auto conv = dyn_cast<Conv2DOp>(op)) {

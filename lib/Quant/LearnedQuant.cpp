@@ -230,15 +230,6 @@ namespace {
 
 enum class LayerKind { Conv2D, Linear, MatMul };
 
-/// The quantization grid of a weight: per element range index, per range
-/// scale and zero point, as the executor's quantize uses them.
-struct Grid {
-  std::vector<int32_t> param;
-  std::vector<float> scales;
-  std::vector<int32_t> zeroPoints;
-  int32_t qmin = 0, qmax = 0;
-};
-
 struct Layer {
   Operation *op = nullptr;
   int64_t contractionIndex = 0; ///< among all contraction ops, in order
@@ -275,74 +266,16 @@ static std::string layerName(Layer &l) {
   return s;
 }
 
-static FailureOr<Grid> getGrid(Type quantType, ArrayRef<int64_t> shape,
-                               std::string &why) {
+/// The weight's quantization parameters, element by element, as the
+/// executor's quantize uses them.
+static FailureOr<QuantParams> getGrid(Type quantType, ArrayRef<int64_t> shape,
+                                      std::string &why) {
   auto q = dyn_cast<quant::QuantizedType>(quantType);
   if (!q || !q.getExpressedType().isF32()) {
     why = "not an f32-expressed quantized type";
     return failure();
   }
-  Grid g;
-  g.qmin = static_cast<int32_t>(q.getStorageTypeMin());
-  g.qmax = static_cast<int32_t>(q.getStorageTypeMax());
-  int64_t numel = 1;
-  for (int64_t d : shape)
-    numel *= d;
-  g.param.assign(numel, 0);
-  if (auto pt = dyn_cast<quant::UniformQuantizedType>(q)) {
-    g.scales.push_back(static_cast<float>(pt.getScale()));
-    g.zeroPoints.push_back(static_cast<int32_t>(pt.getZeroPoint()));
-    return g;
-  }
-  int64_t rank = shape.size();
-  if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(q)) {
-    int64_t axis = pa.getQuantizedDimension();
-    int64_t inner = 1;
-    for (int64_t d = axis + 1; d < rank; ++d)
-      inner *= shape[d];
-    for (int64_t i = 0; i < numel; ++i)
-      g.param[i] = static_cast<int32_t>((i / inner) % shape[axis]);
-    for (double s : pa.getScales())
-      g.scales.push_back(static_cast<float>(s));
-    for (int64_t z : pa.getZeroPoints())
-      g.zeroPoints.push_back(static_cast<int32_t>(z));
-    return g;
-  }
-  auto sc = dyn_cast<quant::UniformQuantizedSubChannelType>(q);
-  if (!sc) {
-    why = "unsupported quantized type";
-    return failure();
-  }
-  DenseElementsAttr scales = sc.getScales(), zps = sc.getZeroPoints();
-  ArrayRef<int64_t> pshape = scales.getType().getShape();
-  if (static_cast<int64_t>(pshape.size()) != rank) {
-    why = "scale tensor rank differs from the weight's";
-    return failure();
-  }
-  SmallVector<int64_t> block(rank), pstride(rank);
-  int64_t stride = 1;
-  for (int64_t d = rank - 1; d >= 0; --d) {
-    block[d] = shape[d] / pshape[d];
-    pstride[d] = stride;
-    stride *= pshape[d];
-  }
-  for (int64_t i = 0; i < numel; ++i) {
-    int64_t rem = i, p = 0;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      int64_t c = rem % shape[d];
-      rem /= shape[d];
-      p += (c / block[d]) * pstride[d];
-    }
-    g.param[i] = static_cast<int32_t>(p);
-  }
-  for (const APFloat &s : scales.getValues<APFloat>())
-    g.scales.push_back(static_cast<float>(s.convertToDouble()));
-  for (const APInt &z : zps.getValues<APInt>())
-    g.zeroPoints.push_back(static_cast<int32_t>(
-        q.isSigned() ? z.getSExtValue() : z.getZExtValue()));
-  if (g.zeroPoints.size() == 1 && g.scales.size() > 1)
-    g.zeroPoints.assign(g.scales.size(), g.zeroPoints.front());
-  return g;
+  return getQuantParams(quantType, shape);
 }
 
 /// The new quantized type: `old` with the scales replaced.
@@ -672,7 +605,7 @@ static LogicalResult learnLayer(func::FuncOp func, Layer &l, size_t index,
   auto wType = cast<RankedTensorType>(l.cst.getType());
   Type quantType = l.fq.getQuantType();
   std::string why;
-  FailureOr<Grid> grid = getGrid(quantType, wType.getShape(), why);
+  FailureOr<QuantParams> grid = getGrid(quantType, wType.getShape(), why);
   FailureOr<std::vector<float>> flat = readWeights(l.cst, why);
   if (failed(grid) || failed(flat)) {
     error = l.name + ": " + why;
@@ -690,7 +623,7 @@ static LogicalResult learnLayer(func::FuncOp func, Layer &l, size_t index,
   std::vector<int32_t> param(numel);
   for (int64_t i = 0; i < numel; ++i) {
     w[i] = (*flat)[l.flatOf[i]];
-    param[i] = grid->param[l.flatOf[i]];
+    param[i] = grid->index[l.flatOf[i]];
   }
   int64_t og = l.n / l.groups;
   // Float target T = X_f W^T, [rows, n].

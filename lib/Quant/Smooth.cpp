@@ -86,12 +86,9 @@ qc::computeSmoothingScales(func::FuncOp func, CalibrationDataset &data,
     Operation *op = targets[i];
     auto wc = op->getOperand(1).getDefiningOp<ConstantOp>();
     auto wType = cast<RankedTensorType>(wc.getType());
-    std::string why;
-    FailureOr<Tensor> w = materializeConstant(wc.getValue(), wType, why);
-    if (failed(w)) {
-      error = "smoothing: " + why;
+    FailureOr<Tensor> w = constantTensor(wc, "smoothing", error);
+    if (failed(w))
       return failure();
-    }
     std::vector<double> wmax(xmax[i].size(), 0.0);
     forEachWeight(op, wType.getShape(), [&](int64_t e, int64_t c) {
       wmax[c] = std::max(wmax[c], std::fabs(w->getAsDouble(e)));
@@ -130,12 +127,9 @@ LogicalResult qc::applySmoothing(func::FuncOp func,
     }
     auto wc = op->getOperand(1).getDefiningOp<ConstantOp>();
     auto wType = cast<RankedTensorType>(wc.getType());
-    std::string why;
-    FailureOr<Tensor> w = materializeConstant(wc.getValue(), wType, why);
-    if (failed(w)) {
-      error = "smoothing: " + why;
+    FailureOr<Tensor> w = constantTensor(wc, "smoothing", error);
+    if (failed(w))
       return failure();
-    }
     Tensor scaled = w->clone();
     forEachWeight(op, wType.getShape(), [&](int64_t e, int64_t c) {
       scaled.data<float>()[e] = w->data<float>()[e] * s[c];
