@@ -13,6 +13,8 @@
 
 #include "qc/Dialect/QC/IR/QCOps.h"
 
+#include "qc/Executor/Resize.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -283,10 +285,9 @@ LogicalResult padKernel(Operation *op, ArrayRef<Tensor> operands,
 // Resize
 //===----------------------------------------------------------------------===//
 
-struct ResizeDim {
-  int64_t in, out;
-  double scale;
-};
+} // namespace
+
+namespace mlir::qc::resize {
 
 /// The input coordinate of output coordinate `x` (QCShapeOps.td).
 double sourceCoord(double x, const ResizeDim &dim, CoordinateMode mode) {
@@ -321,12 +322,6 @@ int64_t nearestIndex(double x, NearestMode mode, int64_t in) {
   return static_cast<int64_t>(std::min<double>(std::max(r, 0.0), in - 1));
 }
 
-/// Taps and weights of one output coordinate of a linear or cubic pass.
-struct Taps {
-  int64_t index[4];
-  double weight[4];
-  int count;
-};
 
 Taps linearTaps(double x, int64_t in) {
   x = std::min(std::max(x, 0.0), static_cast<double>(in - 1));
@@ -342,7 +337,7 @@ Taps linearTaps(double x, int64_t in) {
 }
 
 /// Keys' cubic kernel with parameter `a` at distance |d|.
-double cubicWeight(double d, double a) {
+static double cubicWeight(double d, double a) {
   d = std::fabs(d);
   if (d <= 1.0)
     return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0;
@@ -372,6 +367,11 @@ Taps cubicTaps(double x, int64_t in, double a, bool excludeOutside) {
       w /= sum;
   return taps;
 }
+
+} // namespace mlir::qc::resize
+
+namespace {
+using namespace mlir::qc::resize;
 
 /// One separable pass along `axis` of a row-major double buffer.
 std::vector<double> resamplePass(ThreadPool *pool,

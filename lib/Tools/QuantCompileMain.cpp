@@ -21,6 +21,7 @@
 #include "qc/Quant/Report.h"
 #include "qc/Quant/Scheme.h"
 #include "qc/Quant/Smooth.h"
+#include "qc/Target/CPU/CPUCodegen.h"
 #include "qc/Tools/ModelLoader.h"
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -48,7 +49,17 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Phase { Input, Observed, Calibrated, FakeQuant, Quantized };
+enum class Phase {
+  Input,
+  Observed,
+  Calibrated,
+  FakeQuant,
+  Quantized,
+  Linalg,
+  Buffers,
+  LLVMDialect,
+  LLVMIR
+};
 
 struct Options {
   cl::OptionCategory category{"quant-compile options"};
@@ -73,8 +84,23 @@ struct Options {
           clEnumValN(Phase::FakeQuant, "fake-quant",
                      "the float model with qc.fake_quant (after --qat-steps)"),
           clEnumValN(Phase::Quantized, "quantized",
-                     "quantized compute on !quant.uniform types")),
+                     "quantized compute on !quant.uniform types"),
+          clEnumValN(Phase::Linalg, "linalg",
+                     "CPU code generation: linalg on storage integers"),
+          clEnumValN(Phase::Buffers, "buffers",
+                     "CPU code generation: bufferized, weights and arena "
+                     "planned"),
+          clEnumValN(Phase::LLVMDialect, "llvm",
+                     "CPU code generation: the LLVM dialect"),
+          clEnumValN(Phase::LLVMIR, "llvm-ir",
+                     "CPU code generation: optimised LLVM IR of the first "
+                     "--target's base variant")),
       cl::init(Phase::Quantized), cl::cat(category)};
+  cl::opt<std::string> targets{
+      "target",
+      cl::desc("CPU targets of the artifact, comma separated: host, x86_64, "
+               "aarch64 (aarch64-linux-gnu), aarch64-apple-darwin, all"),
+      cl::value_desc("LIST"), cl::init("host"), cl::cat(category)};
   cl::opt<std::string> scheme{
       "scheme",
       cl::desc("Quantization scheme: w8a8, w8a8-dynamic, w8a16, w4a16, w4a8, "
@@ -328,7 +354,7 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
       llvm::errs() << "quant-compile: warning: " << opts.inputFile
                    << " is already quantized: --scheme, --keep-float and "
                       "--layer-scheme are ignored\n";
-    if (opts.compileTo != Phase::Quantized)
+    if (opts.compileTo < Phase::Quantized)
       return fail("--compile-to=" +
                   std::string(opts.compileTo == Phase::FakeQuant
                                   ? "fake-quant"
@@ -648,6 +674,37 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
   });
 }
 
+/// The CPU code generation stages of --compile-to (linalg .. llvm-ir).
+static LogicalResult lowerForCPU(const Options &opts, ModuleOp module,
+                                 std::string &llvmIR) {
+  if (opts.compileTo == Phase::Linalg)
+    return cpu::lowerToLinalg(module);
+  cpu::LoweredModel model;
+  if (opts.compileTo == Phase::Buffers)
+    return cpu::lowerToBuffers(module, model, cpu::LowerOptions());
+  FailureOr<cpu::LoweredModel> lowered =
+      cpu::lowerToLLVMDialect(module, cpu::LowerOptions());
+  if (failed(lowered))
+    return failure();
+  if (opts.compileTo == Phase::LLVMDialect)
+    return success();
+  std::string error;
+  FailureOr<std::vector<cpu::TargetSpec>> targets =
+      cpu::parseTargets(opts.targets, error);
+  if (failed(targets)) {
+    llvm::errs() << "quant-compile: error: --target: " << error << "\n";
+    return failure();
+  }
+  FailureOr<std::string> ir = cpu::emitLLVMIR(module, *lowered, "model",
+                                              targets->front(), error);
+  if (failed(ir)) {
+    llvm::errs() << "quant-compile: error: " << error << "\n";
+    return failure();
+  }
+  llvmIR = std::move(*ir);
+  return success();
+}
+
 int qc::quantCompileMain(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   // MLIR's printing flags (e.g. --mlir-print-debuginfo) stay usable; they
@@ -684,6 +741,7 @@ int qc::quantCompileMain(int argc, char **argv) {
 
   DialectRegistry registry;
   qc::registerAllDialects(registry);
+  qc::cpu::registerCodegenDialects(registry);
   MLIRContext context(registry);
   // Diagnostics name the op by its location; do not print the op itself.
   context.printOpOnDiagnostic(false);
@@ -702,6 +760,10 @@ int qc::quantCompileMain(int argc, char **argv) {
     return 1;
   if (opts.compileTo != Phase::Input && failed(quantize(opts, *module, userShapes)))
     return 1;
+  std::string llvmIR;
+  if (opts.compileTo > Phase::Quantized &&
+      failed(lowerForCPU(opts, *module, llvmIR)))
+    return 1;
 
   // Opened only now, and kept only once written: errors leave no file.
   std::string error;
@@ -711,8 +773,12 @@ int qc::quantCompileMain(int argc, char **argv) {
     llvm::errs() << "quant-compile: error: " << error << "\n";
     return 1;
   }
-  module->print(out->os(), OpPrintingFlags());
-  out->os() << "\n";
+  if (opts.compileTo == Phase::LLVMIR) {
+    out->os() << llvmIR;
+  } else {
+    module->print(out->os(), OpPrintingFlags());
+    out->os() << "\n";
+  }
   out->os().flush();
   if (out->os().has_error()) {
     llvm::errs() << "quant-compile: error: cannot write '" << opts.outputFile

@@ -1,0 +1,131 @@
+//===- CPUCodegen.h - qc models to object code ------------------*- C++ -*-===//
+//
+// Part of quantc.
+//
+// The CPU code generator: a compiled (float or quantized) qc model function
+// is lowered to linalg on tensors (convert-qc-to-linalg), its constants move
+// into the weights blob, it is bufferized with every intermediate buffer
+// planned into one arena, lowered to the LLVM dialect, translated to LLVM IR
+// and compiled by LLVM's own backends into one object per ISA variant of each
+// target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TARGET_CPU_CPUCODEGEN_H
+#define QC_TARGET_CPU_CPUCODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace mlir::qc::cpu {
+
+/// Registers what the CPU pipeline needs (bufferization models, the LLVM
+/// dialect and its translation) into `registry`.
+void registerCodegenDialects(DialectRegistry &registry);
+
+/// One CPU target: an LLVM triple and the ISA variants compiled for it.
+struct TargetSpec {
+  std::string name;   // "x86_64-linux-gnu", "aarch64-linux-gnu", "aarch64-apple-darwin"
+  std::string triple; // LLVM triple
+  bool darwin = false;
+  struct Variant {
+    std::string name;     // "base", "dotprod", "i8mm"
+    uint32_t isa = 0;     // QCRT_ISA_* bits the variant needs
+    std::string cpu;      // LLVM CPU name
+    std::string features; // LLVM feature string
+  };
+  std::vector<Variant> variants; // most capable first
+};
+
+/// Parses "host,aarch64,aarch64-apple-darwin" (also "x86_64",
+/// "aarch64-linux-gnu", "all"). Unknown names are an error naming them.
+FailureOr<std::vector<TargetSpec>> parseTargets(llvm::StringRef list,
+                                                std::string &error);
+
+/// A constant moved into weights.bin.
+struct WeightRecord {
+  std::string name;
+  uint64_t offset = 0;
+  uint64_t bytes = 0;
+  std::string dtype; // manifest dtype of the stored elements
+  std::vector<int64_t> shape;
+};
+
+/// A model input or output as the artifact describes it.
+struct IOSpec {
+  std::string name;
+  std::string dtype;
+  std::vector<int64_t> shape;
+  uint64_t bytes = 0;
+};
+
+/// The model after the target-independent half of the pipeline: an LLVM
+/// dialect module whose function `entry` takes (weights, arena, inputs...,
+/// outputs...) as bare pointers.
+struct LoweredModel {
+  std::string entry;
+  std::vector<IOSpec> inputs, outputs;
+  std::vector<WeightRecord> weights;
+  std::vector<uint8_t> weightsBlob; // every weight at a 64-byte aligned offset
+  uint64_t arenaBytes = 0;
+};
+
+struct LowerOptions {
+  /// Constants of at least this many bytes move into weights.bin; smaller
+  /// ones stay in the code's read-only data.
+  uint64_t outlineThreshold = 64;
+};
+
+/// Runs the target-independent pipeline on `module` (a single public
+/// function is the model): convert-qc-to-linalg, weight outlining,
+/// bufferization, arena planning and lowering to the LLVM dialect. Errors are
+/// emitted as diagnostics on the module.
+FailureOr<LoweredModel> lowerToLLVMDialect(ModuleOp module,
+                                           const LowerOptions &options);
+
+/// The stages before LLVM, for `quant-compile --compile-to` and tests.
+LogicalResult lowerToLinalg(ModuleOp module);
+LogicalResult lowerToBuffers(ModuleOp module, LoweredModel &model,
+                             const LowerOptions &options);
+
+/// One compiled object (the member of lib<name>.a).
+struct ObjectFile {
+  std::string member; // file name inside the archive
+  std::vector<char> bytes;
+};
+
+/// Translates the lowered module to LLVM IR once per variant of `target`,
+/// wraps the model in the C entry point `<name>_run_<variant>` (the
+/// qcrt_entry_fn ABI), optimises at -O3 for the variant's CPU and features and
+/// emits an object file each.
+FailureOr<std::vector<ObjectFile>>
+emitObjects(ModuleOp lowered, const LoweredModel &model, llvm::StringRef name,
+            const TargetSpec &target, std::string &error);
+
+/// The LLVM IR of one variant after optimisation (for --compile-to=llvm-ir).
+FailureOr<std::string> emitLLVMIR(ModuleOp lowered, const LoweredModel &model,
+                                  llvm::StringRef name,
+                                  const TargetSpec &target, std::string &error);
+
+/// The name of the entry symbol of `variant`.
+std::string entrySymbol(llvm::StringRef name, llvm::StringRef variant);
+
+} // namespace mlir::qc::cpu
+
+#endif // QC_TARGET_CPU_CPUCODEGEN_H

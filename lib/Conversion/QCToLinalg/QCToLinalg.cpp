@@ -1,0 +1,1501 @@
+//===- QCToLinalg.cpp - qc on tensors to linalg, tensor and arith ---------===//
+//
+// Part of quantc.
+//
+// Rewrites a quantized (or float) qc model function into upstream dialects on
+// tensors: quantized element types become their storage integers, every qc op
+// becomes linalg.generic (or tensor data movement), and the integer forms of
+// the contractions spell out the order of operations of docs/Executor.md in
+// arith, so that generated code is bit-exact with the reference executor.
+//
+// The rewrite walks the function once, in order, building the new body next
+// to the old one; ops it does not know are errors naming the op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Conversion/Passes.h"
+
+#include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Dialect/QC/Utils/Numerics.h"
+#include "qc/Executor/Resize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::qc {
+#define GEN_PASS_DEF_CONVERTQCTOLINALG
+#include "qc/Conversion/Passes.h.inc"
+} // namespace mlir::qc
+
+using namespace mlir;
+using namespace mlir::qc;
+
+namespace {
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Types and quantization parameters
+//===----------------------------------------------------------------------===//
+
+Type storageOf(Type elt) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elt))
+    return IntegerType::get(elt.getContext(), q.getStorageTypeIntegralWidth());
+  return elt;
+}
+
+RankedTensorType convertType(Type t) {
+  auto rt = cast<RankedTensorType>(t);
+  return RankedTensorType::get(rt.getShape(), storageOf(rt.getElementType()));
+}
+
+Type eltOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
+/// Per-tensor or per-axis parameters of a quantized element type, with the
+/// scales rounded to float (the expressed type) as every kernel uses them.
+struct QInfo {
+  SmallVector<float> scales;
+  SmallVector<int32_t> zeroPoints;
+  int32_t qmin = 0, qmax = 0;
+  int64_t axis = -1; // -1: per tensor
+  unsigned bits = 8;
+  bool perTensor() const { return axis < 0; }
+  float scale() const { return scales.front(); }
+  int32_t zp() const { return zeroPoints.front(); }
+};
+
+std::optional<QInfo> qinfo(Type elt) {
+  QInfo q;
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(elt)) {
+    q.scales.push_back(static_cast<float>(u.getScale()));
+    q.zeroPoints.push_back(static_cast<int32_t>(u.getZeroPoint()));
+  } else if (auto a = dyn_cast<quant::UniformQuantizedPerAxisType>(elt)) {
+    for (double s : a.getScales())
+      q.scales.push_back(static_cast<float>(s));
+    for (int64_t z : a.getZeroPoints())
+      q.zeroPoints.push_back(static_cast<int32_t>(z));
+    q.axis = a.getQuantizedDimension();
+  } else {
+    return std::nullopt;
+  }
+  auto qt = cast<quant::QuantizedType>(elt);
+  q.qmin = static_cast<int32_t>(qt.getStorageTypeMin());
+  q.qmax = static_cast<int32_t>(qt.getStorageTypeMax());
+  q.bits = qt.getStorageTypeIntegralWidth();
+  return q;
+}
+
+/// Fixed-point requantization constants of one output channel, arranged so
+/// that one branch-free sequence reproduces numerics::requantize:
+///   v = (x * mult + add) >> rshift               (floor division)
+///   r = sign(v) * ((|v| + half) >> exp)          (round half away from 0)
+struct RequantChannel {
+  int64_t mult, add, rshift, half, exp;
+};
+
+RequantChannel requantChannel(double realScale) {
+  numerics::QuantizedMultiplier m = numerics::quantizeMultiplier(realScale);
+  RequantChannel c{m.multiplier, 0, 0, 0, 0};
+  if (m.shift <= 0) {
+    c.add = int64_t(1) << 30;
+    c.rshift = 31;
+    c.exp = -m.shift;
+  } else if (m.shift < 31) {
+    c.add = int64_t(1) << (30 - m.shift);
+    c.rshift = 31 - m.shift;
+  }
+  c.half = c.exp > 0 ? int64_t(1) << (c.exp - 1) : 0;
+  return c;
+}
+
+//===----------------------------------------------------------------------===//
+// The lowering
+//===----------------------------------------------------------------------===//
+
+class Lowering {
+public:
+  explicit Lowering(MLIRContext *ctx) : b(ctx) {}
+  LogicalResult run(func::FuncOp f);
+
+private:
+  OpBuilder b;
+  IRMapping map;
+
+  Value get(Value v) { return map.lookup(v); }
+
+  // Building blocks.
+  Value empty(Location loc, ArrayRef<int64_t> shape, Type elt) {
+    return tensor::EmptyOp::create(b, loc, shape, elt);
+  }
+  Value fill(Location loc, ArrayRef<int64_t> shape, Value scalar) {
+    Value e = empty(loc, shape, scalar.getType());
+    return linalg::FillOp::create(b, loc, scalar, e).getResult(0);
+  }
+  Value cst(Location loc, Type t, double v) {
+    if (isa<FloatType>(t))
+      return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
+    return arith::ConstantOp::create(b, loc, t,
+                                     b.getIntegerAttr(t, static_cast<int64_t>(v)));
+  }
+  template <typename T>
+  Value vec(Location loc, ArrayRef<T> values, Type elt) {
+    auto t = RankedTensorType::get({static_cast<int64_t>(values.size())}, elt);
+    if constexpr (std::is_floating_point_v<T>)
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(t, llvm::to_vector(llvm::map_range(
+                                                values, [](T v) {
+                                                  return APFloat(static_cast<float>(v));
+                                                }))));
+    else
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(
+              t, llvm::to_vector(llvm::map_range(values, [&](T v) {
+                   return APInt(elt.getIntOrFloatBitWidth(), static_cast<uint64_t>(v),
+                                /*isSigned=*/true);
+                 }))));
+  }
+
+  /// Elementwise generic over `outShape`; inputs broadcast NumPy-style
+  /// (aligned right, size-1 dimensions repeat). `extra` inputs carry their own
+  /// indexing maps (e.g. per-channel constants).
+  Value elementwise(Location loc, ValueRange ins, ArrayRef<int64_t> outShape,
+                    Type outElt, BodyFn body,
+                    ArrayRef<std::pair<Value, AffineMap>> extra = {});
+  AffineMap broadcastMap(ArrayRef<int64_t> inShape, ArrayRef<int64_t> outShape);
+
+  /// Per-channel constant `values` as an input of an elementwise op over a
+  /// rank-`rank` result whose channel is dimension `dim`.
+  template <typename T>
+  std::pair<Value, AffineMap> channelInput(Location loc, ArrayRef<T> values,
+                                           Type elt, unsigned rank, int64_t dim) {
+    return {vec<T>(loc, values, elt),
+            AffineMap::get(rank, 0, b.getAffineDimExpr(dim), b.getContext())};
+  }
+
+  // Scalar arithmetic of the quantized forms.
+  Value quantizeScalar(OpBuilder &bb, Location loc, Value x, Value scale,
+                       Value zp, int32_t qmin, int32_t qmax, Type storage);
+  Value dequantizeScalar(OpBuilder &bb, Location loc, Value q, Value scale,
+                         Value zp);
+  Value requantScalar(OpBuilder &bb, Location loc, Value acc, ValueRange ch,
+                      int32_t zp, int32_t qmin, int32_t qmax, Type storage);
+
+  /// The quantized tensor `v` (storage ints, type `qt`) as f32.
+  Value dequantize(Location loc, Value v, Type qt);
+  /// The f32 tensor `v` quantized to `qt`.
+  Value quantize(Location loc, Value v, Type qt);
+
+  /// Applies the output stage of an integer or float contraction: `acc` is
+  /// the i32 accumulator (bias included) of a result of type `resultType`.
+  FailureOr<Value> finishInteger(Operation *op, Value acc, const QInfo &x,
+                                 const QInfo &w, Type resultType,
+                                 int64_t channelDim);
+
+  LogicalResult lowerOp(Operation *op);
+  LogicalResult lowerConstant(qc::ConstantOp op);
+  LogicalResult lowerConv(Operation *op, Value x, Value w, Value bias,
+                          ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
+                          ArrayRef<int64_t> dilations, int64_t groups);
+  LogicalResult lowerConvTranspose(ConvTranspose2DOp op);
+  LogicalResult lowerLinear(Operation *op, Value x, Value w, Value bias);
+  LogicalResult lowerMatmul(MatMulOp op);
+  LogicalResult lowerPool(Pool2DOp op);
+  LogicalResult lowerReduce(ReduceOp op);
+  LogicalResult lowerResize(ResizeOp op);
+  LogicalResult lowerConcat(ConcatOp op);
+  LogicalResult lowerReshape(Operation *op);
+  LogicalResult lowerTranspose(TransposeOp op);
+  LogicalResult lowerUnary(Operation *op);
+  LogicalResult lowerBinary(Operation *op);
+  LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
+                           std::optional<double> hi);
+
+  /// Pads `v` (NCHW) spatially with `value`.
+  Value padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
+                   ArrayRef<int64_t> hi, Value value);
+
+  void set(Value old, Value nv) { map.map(old, nv); }
+};
+
+AffineMap Lowering::broadcastMap(ArrayRef<int64_t> inShape,
+                                 ArrayRef<int64_t> outShape) {
+  unsigned rank = outShape.size();
+  SmallVector<AffineExpr> exprs;
+  unsigned offset = rank - inShape.size();
+  for (unsigned i = 0; i < inShape.size(); ++i) {
+    if (inShape[i] == 1 && outShape[offset + i] != 1)
+      exprs.push_back(b.getAffineConstantExpr(0));
+    else
+      exprs.push_back(b.getAffineDimExpr(offset + i));
+  }
+  return AffineMap::get(rank, 0, exprs, b.getContext());
+}
+
+Value Lowering::elementwise(Location loc, ValueRange ins,
+                            ArrayRef<int64_t> outShape, Type outElt,
+                            BodyFn body,
+                            ArrayRef<std::pair<Value, AffineMap>> extra) {
+  unsigned rank = outShape.size();
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (Value v : ins) {
+    inputs.push_back(v);
+    maps.push_back(broadcastMap(shapeOf(v), outShape));
+  }
+  for (auto &[v, m] : extra) {
+    inputs.push_back(v);
+    maps.push_back(m);
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Value init = empty(loc, outShape, outElt);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange args) {
+        Value r = body(bb, l, args.drop_back());
+        linalg::YieldOp::create(bb, l, r);
+      });
+  return g.getResult(0);
+}
+
+Value Lowering::quantizeScalar(OpBuilder &bb, Location loc, Value x,
+                               Value scale, Value zp, int32_t qmin,
+                               int32_t qmax, Type storage) {
+  // numerics::quantize: f32 division, round half to even, clamp to
+  // [qmin - zp, qmax - zp] before adding the zero point; NaN -> zp.
+  Type f32 = bb.getF32Type(), i32 = bb.getI32Type();
+  if (x.getType() != f32)
+    x = arith::ExtFOp::create(bb, loc, f32, x);
+  Value scaled = arith::DivFOp::create(bb, loc, x, scale);
+  Value r = math::RoundEvenOp::create(bb, loc, scaled);
+  Value zpf = arith::SIToFPOp::create(bb, loc, f32, zp);
+  Value lo = arith::SubFOp::create(
+      bb, loc, arith::ConstantOp::create(bb, loc, bb.getF32FloatAttr(qmin)), zpf);
+  Value hi = arith::SubFOp::create(
+      bb, loc, arith::ConstantOp::create(bb, loc, bb.getF32FloatAttr(qmax)), zpf);
+  Value c = arith::MinimumFOp::create(bb, loc,
+                                      arith::MaximumFOp::create(bb, loc, r, lo), hi);
+  Value isNan = arith::CmpFOp::create(bb, loc, arith::CmpFPredicate::UNO, x, x);
+  Value zero = arith::ConstantOp::create(bb, loc, bb.getF32FloatAttr(0.0f));
+  c = arith::SelectOp::create(bb, loc, isNan, zero, c);
+  Value q = arith::AddIOp::create(bb, loc, arith::FPToSIOp::create(bb, loc, i32, c),
+                                  zp);
+  if (storage != i32)
+    q = arith::TruncIOp::create(bb, loc, storage, q);
+  return q;
+}
+
+Value Lowering::dequantizeScalar(OpBuilder &bb, Location loc, Value q,
+                                 Value scale, Value zp) {
+  Type i64 = bb.getI64Type();
+  Value q64 = arith::ExtSIOp::create(bb, loc, i64, q);
+  Value z64 = arith::ExtSIOp::create(bb, loc, i64, zp);
+  Value d = arith::SubIOp::create(bb, loc, q64, z64);
+  Value f = arith::SIToFPOp::create(bb, loc, bb.getF32Type(), d);
+  return arith::MulFOp::create(bb, loc, f, scale);
+}
+
+Value Lowering::requantScalar(OpBuilder &bb, Location loc, Value acc,
+                              ValueRange ch, int32_t zp, int32_t qmin,
+                              int32_t qmax, Type storage) {
+  Type i64 = bb.getI64Type();
+  Value mult = ch[0], add = ch[1], rshift = ch[2], half = ch[3], exp = ch[4];
+  Value x = arith::ExtSIOp::create(bb, loc, i64, acc);
+  Value v = arith::ShRSIOp::create(
+      bb, loc, arith::AddIOp::create(bb, loc, arith::MulIOp::create(bb, loc, x, mult), add),
+      rshift);
+  Value zero = arith::ConstantOp::create(bb, loc, bb.getI64IntegerAttr(0));
+  Value neg = arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::slt, v, zero);
+  Value mag = arith::SelectOp::create(bb, loc, neg,
+                                      arith::SubIOp::create(bb, loc, zero, v), v);
+  Value r = arith::ShRSIOp::create(bb, loc, arith::AddIOp::create(bb, loc, mag, half),
+                                   exp);
+  r = arith::SelectOp::create(bb, loc, neg, arith::SubIOp::create(bb, loc, zero, r), r);
+  r = arith::AddIOp::create(bb, loc, r,
+                            arith::ConstantOp::create(bb, loc, bb.getI64IntegerAttr(zp)));
+  r = arith::MaxSIOp::create(bb, loc, r,
+                             arith::ConstantOp::create(bb, loc, bb.getI64IntegerAttr(qmin)));
+  r = arith::MinSIOp::create(bb, loc, r,
+                             arith::ConstantOp::create(bb, loc, bb.getI64IntegerAttr(qmax)));
+  return arith::TruncIOp::create(bb, loc, storage, r);
+}
+
+Value Lowering::dequantize(Location loc, Value v, Type qt) {
+  QInfo q = *qinfo(qt);
+  ArrayRef<int64_t> shape = shapeOf(v);
+  unsigned rank = shape.size();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  if (q.perTensor()) {
+    float s = q.scale();
+    int32_t z = q.zp();
+    return elementwise(loc, {v}, shape, f32,
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value sv = arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(s));
+                         Value zv = arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(z));
+                         return dequantizeScalar(bb, l, a[0], sv, zv);
+                       });
+  }
+  auto sIn = channelInput<float>(loc, q.scales, f32, rank, q.axis);
+  auto zIn = channelInput<int32_t>(loc, q.zeroPoints, i32, rank, q.axis);
+  return elementwise(
+      loc, {v}, shape, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        return dequantizeScalar(bb, l, a[0], a[1], a[2]);
+      },
+      {sIn, zIn});
+}
+
+Value Lowering::quantize(Location loc, Value v, Type qt) {
+  QInfo q = *qinfo(qt);
+  ArrayRef<int64_t> shape = shapeOf(v);
+  unsigned rank = shape.size();
+  Type storage = storageOf(qt);
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  if (q.perTensor()) {
+    float s = q.scale();
+    int32_t z = q.zp();
+    return elementwise(loc, {v}, shape, storage,
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value sv = arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(s));
+                         Value zv = arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(z));
+                         return quantizeScalar(bb, l, a[0], sv, zv, q.qmin, q.qmax,
+                                               storage);
+                       });
+  }
+  auto sIn = channelInput<float>(loc, q.scales, f32, rank, q.axis);
+  auto zIn = channelInput<int32_t>(loc, q.zeroPoints, i32, rank, q.axis);
+  return elementwise(
+      loc, {v}, shape, storage,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        return quantizeScalar(bb, l, a[0], a[1], a[2], q.qmin, q.qmax, storage);
+      },
+      {sIn, zIn});
+}
+
+FailureOr<Value> Lowering::finishInteger(Operation *op, Value acc,
+                                         const QInfo &x, const QInfo &w,
+                                         Type resultType, int64_t channelDim) {
+  Location loc = op->getLoc();
+  auto rt = cast<RankedTensorType>(resultType);
+  ArrayRef<int64_t> shape = rt.getShape();
+  unsigned rank = shape.size();
+  Type re = rt.getElementType();
+  float sx = x.scale();
+  if (auto rq = dyn_cast<quant::QuantizedType>(re)) {
+    if (rq.getStorageTypeIntegralWidth() == 32)
+      return acc;
+    std::optional<QInfo> y = qinfo(re);
+    if (!y || !y->perTensor())
+      return op->emitError("a requantized result must be per-tensor quantized");
+    SmallVector<int64_t> mult, add, rshift, half, exp;
+    for (float sw : w.scales) {
+      RequantChannel c =
+          requantChannel(numerics::getRequantScale(sx, sw, y->scale()));
+      mult.push_back(c.mult);
+      add.push_back(c.add);
+      rshift.push_back(c.rshift);
+      half.push_back(c.half);
+      exp.push_back(c.exp);
+    }
+    Type i64 = b.getI64Type();
+    Type storage = storageOf(re);
+    int32_t zy = y->zp(), qmin = y->qmin, qmax = y->qmax;
+    if (w.perTensor()) {
+      RequantChannel c{mult[0], add[0], rshift[0], half[0], exp[0]};
+      return elementwise(loc, {acc}, shape, storage,
+                         [&](OpBuilder &bb, Location l, ValueRange a) {
+                           SmallVector<Value> ch;
+                           for (int64_t v : {c.mult, c.add, c.rshift, c.half, c.exp})
+                             ch.push_back(arith::ConstantOp::create(
+                                 bb, l, bb.getI64IntegerAttr(v)));
+                           return requantScalar(bb, l, a[0], ch, zy, qmin, qmax,
+                                                storage);
+                         });
+    }
+    SmallVector<std::pair<Value, AffineMap>> extra;
+    for (ArrayRef<int64_t> arr : {ArrayRef<int64_t>(mult), ArrayRef<int64_t>(add),
+                                  ArrayRef<int64_t>(rshift), ArrayRef<int64_t>(half),
+                                  ArrayRef<int64_t>(exp)})
+      extra.push_back(channelInput<int64_t>(loc, arr, i64, rank, channelDim));
+    return elementwise(
+        loc, {acc}, shape, storage,
+        [&](OpBuilder &bb, Location l, ValueRange a) {
+          return requantScalar(bb, l, a[0], a.drop_front(), zy, qmin, qmax,
+                               storage);
+        },
+        extra);
+  }
+  // Float result: f32(acc) * f32(f64(s_x) * f64(s_w[c])).
+  if (!re.isF32())
+    return op->emitError("an integer contraction's float result must be f32");
+  SmallVector<float> accScale;
+  for (float sw : w.scales)
+    accScale.push_back(static_cast<float>(double(sx) * double(sw)));
+  Type f32 = b.getF32Type();
+  if (w.perTensor()) {
+    float s = accScale[0];
+    return elementwise(loc, {acc}, shape, f32,
+                       [&](OpBuilder &bb, Location l, ValueRange a) {
+                         Value f = arith::SIToFPOp::create(bb, l, f32, a[0]);
+                         return arith::MulFOp::create(
+                             bb, l, f, arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(s)));
+                       });
+  }
+  auto sIn = channelInput<float>(loc, accScale, f32, rank, channelDim);
+  return elementwise(
+      loc, {acc}, shape, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value f = arith::SIToFPOp::create(bb, l, f32, a[0]);
+        return arith::MulFOp::create(bb, l, f, a[1]);
+      },
+      {sIn});
+}
+
+Value Lowering::padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
+                           ArrayRef<int64_t> hi, Value value) {
+  if (llvm::all_of(lo, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(hi, [](int64_t p) { return p == 0; }))
+    return v;
+  ArrayRef<int64_t> shape = shapeOf(v);
+  SmallVector<int64_t> low(shape.size(), 0), high(shape.size(), 0);
+  SmallVector<int64_t> outShape(shape);
+  for (size_t i = 0; i < lo.size(); ++i) {
+    size_t d = shape.size() - lo.size() + i;
+    low[d] = lo[i];
+    high[d] = hi[i];
+    outShape[d] += lo[i] + hi[i];
+  }
+  auto t = RankedTensorType::get(outShape, eltOf(v));
+  SmallVector<OpFoldResult> lowF, highF;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    lowF.push_back(b.getIndexAttr(low[d]));
+    highF.push_back(b.getIndexAttr(high[d]));
+  }
+  return tensor::PadOp::create(b, loc, t, v, lowF, highF, value);
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult Lowering::lowerConstant(qc::ConstantOp op) {
+  auto t = convertType(op.getType());
+  auto value = cast<ElementsAttr>(op.getValue());
+  TypedAttr attr;
+  if (value.getType() == t) {
+    attr = cast<TypedAttr>(value);
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    attr = dense.reshape(t.clone(dense.getElementType()));
+    if (cast<ShapedType>(attr.getType()).getElementType() != t.getElementType())
+      return op.emitError("constant of type ")
+             << value.getType() << " does not hold " << t;
+  } else {
+    return op.emitError("constant of type ")
+           << value.getType() << " cannot be lowered as " << t;
+  }
+  set(op.getResult(), arith::ConstantOp::create(b, op.getLoc(), attr));
+  return success();
+}
+
+/// Convolution in one of the forms of docs/Executor.md: float, integer (both
+/// operands quantized) or weight-only (quantized weight, float input).
+LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> pads,
+                                  ArrayRef<int64_t> dilations, int64_t groups) {
+  Location loc = op->getLoc();
+  if (op->hasAttr("dynamic_act"))
+    return op->emitError("the dynamic-activation form has no CPU lowering yet");
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  // Shapes of the operands as lowered (a transposed convolution hands in
+  // prepared ones).
+  ArrayRef<int64_t> xs = shapeOf(get(xv)), ws = shapeOf(get(wv));
+  ArrayRef<int64_t> ys = resultType.getShape();
+  if (xs.size() != 4 || ws.size() != 4)
+    return op->emitError("only 2-D convolution (NCHW) is lowered");
+  std::optional<QInfo> xq = qinfo(eltOf(xv)), wq = qinfo(eltOf(wv));
+  bool integer = xq.has_value();
+  if (integer && !wq)
+    return op->emitError("quantized input with a float weight");
+  if (wq && !wq->perTensor() && wq->axis != 0)
+    return op->emitError("weight quantized along axis ")
+           << wq->axis << "; only output channels (axis 0) are lowered";
+  Value x = get(xv), w = get(wv);
+  int64_t F = ws[0], Cg = ws[1];
+  int64_t Fg = F / groups;
+
+  Value padValue;
+  Type accElt;
+  if (integer) {
+    accElt = b.getI32Type();
+    padValue = cst(loc, storageOf(eltOf(xv)), xq->zp());
+  } else {
+    accElt = b.getF32Type();
+    if (!eltOf(xv).isF32())
+      return op->emitError("only f32 float convolution is lowered");
+    padValue = cst(loc, accElt, 0.0);
+  }
+  x = padSpatial(loc, x, {pads[0], pads[1]}, {pads[2], pads[3]}, padValue);
+
+  // Accumulator initialised with the bias.
+  SmallVector<int64_t> accShape(ys);
+  Value init;
+  if (bv) {
+    Value bias = get(bv);
+    init = elementwise(loc, {}, accShape, accElt,
+                       [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                       {{bias, AffineMap::get(4, 0, b.getAffineDimExpr(1),
+                                              b.getContext())}});
+  } else {
+    init = fill(loc, accShape, cst(loc, accElt, 0.0));
+  }
+
+  MLIRContext *ctx = b.getContext();
+  AffineExpr n = getAffineDimExpr(0, ctx), f = getAffineDimExpr(1, ctx),
+             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
+             c = getAffineDimExpr(4, ctx), kh = getAffineDimExpr(5, ctx),
+             kw = getAffineDimExpr(6, ctx);
+  AffineExpr cin = groups == 1 ? c : f.floorDiv(Fg) * Cg + c;
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(7, 0,
+                     {n, cin, oh * strides[0] + kh * dilations[0],
+                      ow * strides[1] + kw * dilations[1]},
+                     ctx),
+      AffineMap::get(7, 0, {f, c, kh, kw}, ctx)};
+  SmallVector<Value> inputs = {x, w};
+  bool weightZp = wq && llvm::any_of(wq->zeroPoints, [](int32_t z) { return z; });
+  if (wq && !wq->perTensor()) {
+    if (integer && weightZp) {
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
+    } else if (!integer) {
+      inputs.push_back(vec<float>(loc, wq->scales, b.getF32Type()));
+      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
+    }
+  }
+  maps.push_back(AffineMap::get(7, 0, {n, f, oh, ow}, ctx));
+  using utils::IteratorType;
+  SmallVector<IteratorType> iters = {
+      IteratorType::parallel,  IteratorType::parallel,  IteratorType::parallel,
+      IteratorType::parallel,  IteratorType::reduction, IteratorType::reduction,
+      IteratorType::reduction};
+  int32_t zx = integer ? xq->zp() : 0;
+  bool perTensorW = wq && wq->perTensor();
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value prod;
+        if (integer) {
+          Type i32 = bb.getI32Type();
+          Value xc = arith::SubIOp::create(
+              bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
+              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zx)));
+          Value wc = arith::ExtSIOp::create(bb, l, i32, a[1]);
+          if (weightZp)
+            wc = arith::SubIOp::create(
+                bb, l, wc,
+                perTensorW ? Value(arith::ConstantOp::create(
+                                 bb, l, bb.getI32IntegerAttr(wq->zp())))
+                           : a[2]);
+          prod = arith::MulIOp::create(bb, l, xc, wc);
+          linalg::YieldOp::create(bb, l,
+                                  Value(arith::AddIOp::create(bb, l, a.back(), prod)));
+          return;
+        }
+        Value wf = a[1];
+        if (wq) {
+          Value s = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getF32FloatAttr(wq->scale())))
+                               : a[2];
+          Value z = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getI32IntegerAttr(wq->zp())))
+                               : a[3];
+          wf = dequantizeScalar(bb, l, a[1], s, z);
+        }
+        prod = arith::MulFOp::create(bb, l, a[0], wf);
+        linalg::YieldOp::create(bb, l,
+                                Value(arith::AddFOp::create(bb, l, a.back(), prod)));
+      });
+  Value acc = g.getResult(0);
+  if (!integer) {
+    set(op->getResult(0), acc);
+    return success();
+  }
+  FailureOr<Value> r = finishInteger(op, acc, *xq, *wq, resultType, 1);
+  if (failed(r))
+    return failure();
+  set(op->getResult(0), *r);
+  return success();
+}
+
+/// Transposed convolution as a convolution over the input spread by the
+/// stride (zeros between pixels), with the weight flipped and its input and
+/// output channels swapped. The weight must be a constant.
+LogicalResult Lowering::lowerConvTranspose(ConvTranspose2DOp op) {
+  Location loc = op.getLoc();
+  auto wc = op.getWeight().getDefiningOp<qc::ConstantOp>();
+  if (!wc)
+    return op.emitError("transposed convolution needs a constant weight");
+  if (qinfo(eltOf(op.getInput())) || qinfo(eltOf(op.getWeight())))
+    return op.emitError("quantized transposed convolution has no CPU lowering yet");
+  std::vector<float> src;
+  if (auto dense = dyn_cast<DenseElementsAttr>(wc.getValue());
+      dense && dense.getElementType().isF32()) {
+    auto values = dense.getValues<float>();
+    src.assign(values.begin(), values.end());
+  } else if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(wc.getValue())) {
+    std::optional<ArrayRef<float>> values = res.tryGetAsArrayRef();
+    if (values)
+      src.assign(values->begin(), values->end());
+  }
+  if (src.empty())
+    return op.emitError("transposed convolution needs a constant f32 weight");
+  ArrayRef<int64_t> ws = shapeOf(op.getWeight()), xs = shapeOf(op.getInput());
+  int64_t groups = op.getGroups();
+  int64_t Cin = ws[0], Fg = ws[1], KH = ws[2], KW = ws[3];
+  int64_t Cg = Cin / groups, F = Fg * groups;
+  // w'[g*Fg + f][c][kh][kw] = w[g*Cg + c][f][KH-1-kh][KW-1-kw]
+  std::vector<float> dst(src.size());
+  for (int64_t g = 0; g < groups; ++g)
+    for (int64_t f = 0; f < Fg; ++f)
+      for (int64_t c = 0; c < Cg; ++c)
+        for (int64_t i = 0; i < KH; ++i)
+          for (int64_t j = 0; j < KW; ++j)
+            dst[(((g * Fg + f) * Cg + c) * KH + i) * KW + j] =
+                src[(((g * Cg + c) * Fg + f) * KH + (KH - 1 - i)) * KW +
+                    (KW - 1 - j)];
+  auto wt = RankedTensorType::get({F, Cg, KH, KW}, b.getF32Type());
+  Value w = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(wt, llvm::ArrayRef<float>(dst)));
+
+  ArrayRef<int64_t> s = op.getStrides(), d = op.getDilations(),
+                    p = op.getPads(), op_ = op.getOutputPadding();
+  Value x = get(op.getInput());
+  // Spread: (H - 1) * s + 1 rows, input pixels at multiples of the stride.
+  int64_t H = xs[2], W = xs[3];
+  int64_t SH = (H - 1) * s[0] + 1, SW = (W - 1) * s[1] + 1;
+  if (s[0] != 1 || s[1] != 1) {
+    Value zeros = fill(loc, {xs[0], xs[1], SH, SW}, cst(loc, b.getF32Type(), 0.0));
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
+        sizes = {b.getIndexAttr(xs[0]), b.getIndexAttr(xs[1]), b.getIndexAttr(H),
+                 b.getIndexAttr(W)},
+        strides = {b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(s[0]),
+                   b.getIndexAttr(s[1])};
+    x = tensor::InsertSliceOp::create(b, loc, x, zeros, offsets, sizes, strides);
+  }
+  // Full padding minus the op's pads; output_padding extends the end.
+  int64_t ekh = (KH - 1) * d[0], ekw = (KW - 1) * d[1];
+  SmallVector<int64_t> lo = {ekh - p[0], ekw - p[1]};
+  SmallVector<int64_t> hi = {ekh - p[2] + op_[0], ekw - p[3] + op_[1]};
+  if (llvm::any_of(lo, [](int64_t v) { return v < 0; }) ||
+      llvm::any_of(hi, [](int64_t v) { return v < 0; }))
+    return op.emitError("transposed convolution pads larger than the kernel");
+  SmallVector<int64_t> zero4 = {0, 0, 0, 0};
+  x = padSpatial(loc, x, lo, hi, cst(loc, b.getF32Type(), 0.0));
+  // Lower as an ordinary convolution on the prepared operands: map the
+  // prepared values to placeholders for lowerConv.
+  Value bias = op.getBias();
+  // lowerConv reads operands through the mapping: map the prepared values
+  // for the duration of the call.
+  Value xKey = op.getInput(), wKey = op.getWeight();
+  Value savedX = get(xKey), savedW = map.lookupOrNull(wKey);
+  map.map(xKey, x);
+  map.map(wKey, w);
+  LogicalResult r = lowerConv(op, xKey, wKey, bias, {1, 1}, zero4, d, groups);
+  map.map(xKey, savedX);
+  if (savedW)
+    map.map(wKey, savedW);
+  return r;
+}
+
+LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
+                                    Value bv) {
+  Location loc = op->getLoc();
+  if (op->hasAttr("dynamic_act"))
+    return op->emitError("the dynamic-activation form has no CPU lowering yet");
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  ArrayRef<int64_t> xs = shapeOf(xv), ws = shapeOf(wv);
+  if (ws.size() != 2)
+    return op->emitError("linear weight must be rank 2");
+  int64_t N = ws[0];
+  int64_t M = 1;
+  for (int64_t d : xs.drop_back())
+    M *= d;
+  std::optional<QInfo> xq = qinfo(eltOf(xv)), wq = qinfo(eltOf(wv));
+  bool integer = xq.has_value();
+  if (integer && !wq)
+    return op->emitError("quantized input with a float weight");
+  if (wq && !wq->perTensor() && wq->axis != 0)
+    return op->emitError("linear weight quantized along axis ")
+           << wq->axis << "; only output channels (axis 0) are lowered";
+  if (!integer && !eltOf(xv).isF32())
+    return op->emitError("only f32 float linear is lowered");
+  Value x = get(xv), w = get(wv);
+  // [..., K] -> [M, K]
+  SmallVector<ReassociationIndices> collapse;
+  if (xs.size() != 2) {
+    ReassociationIndices lead;
+    for (unsigned i = 0; i + 1 < xs.size(); ++i)
+      lead.push_back(i);
+    collapse = {lead, {static_cast<int64_t>(xs.size() - 1)}};
+    x = tensor::CollapseShapeOp::create(b, loc, x, collapse);
+  }
+  Type accElt = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
+  Value init;
+  if (bv) {
+    init = elementwise(loc, {}, {M, N}, accElt,
+                       [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                       {{get(bv), AffineMap::get(2, 0, b.getAffineDimExpr(1),
+                                                 b.getContext())}});
+  } else {
+    init = fill(loc, {M, N}, cst(loc, accElt, 0.0));
+  }
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<Value> inputs = {x, w};
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {n, k}, ctx)};
+  bool weightZp = wq && llvm::any_of(wq->zeroPoints, [](int32_t z) { return z; });
+  bool perTensorW = wq && wq->perTensor();
+  if (wq && !perTensorW) {
+    if (integer && weightZp) {
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
+    } else if (!integer) {
+      inputs.push_back(vec<float>(loc, wq->scales, b.getF32Type()));
+      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
+    }
+  }
+  maps.push_back(AffineMap::get(3, 0, {m, n}, ctx));
+  using utils::IteratorType;
+  SmallVector<IteratorType> iters = {IteratorType::parallel,
+                                     IteratorType::parallel,
+                                     IteratorType::reduction};
+  int32_t zx = integer ? xq->zp() : 0;
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        if (integer) {
+          Type i32 = bb.getI32Type();
+          Value xc = arith::SubIOp::create(
+              bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
+              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zx)));
+          Value wc = arith::ExtSIOp::create(bb, l, i32, a[1]);
+          if (weightZp)
+            wc = arith::SubIOp::create(
+                bb, l, wc,
+                perTensorW ? Value(arith::ConstantOp::create(
+                                 bb, l, bb.getI32IntegerAttr(wq->zp())))
+                           : a[2]);
+          Value prod = arith::MulIOp::create(bb, l, xc, wc);
+          linalg::YieldOp::create(bb, l,
+                                  Value(arith::AddIOp::create(bb, l, a.back(), prod)));
+          return;
+        }
+        Value wf = a[1];
+        if (wq) {
+          Value s = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getF32FloatAttr(wq->scale())))
+                               : a[2];
+          Value z = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getI32IntegerAttr(wq->zp())))
+                               : a[3];
+          wf = dequantizeScalar(bb, l, a[1], s, z);
+        }
+        Value prod = arith::MulFOp::create(bb, l, a[0], wf);
+        linalg::YieldOp::create(bb, l,
+                                Value(arith::AddFOp::create(bb, l, a.back(), prod)));
+      });
+  Value acc = g.getResult(0);
+  SmallVector<int64_t> flatShape = {M, N};
+  Value out = acc;
+  if (integer) {
+    auto flatType = RankedTensorType::get(flatShape, resultType.getElementType());
+    FailureOr<Value> r = finishInteger(op, acc, *xq, *wq, flatType, 1);
+    if (failed(r))
+      return failure();
+    out = *r;
+  }
+  if (xs.size() != 2)
+    out = tensor::ExpandShapeOp::create(b, loc, convertType(resultType), out,
+                                        collapse);
+  set(op->getResult(0), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerMatmul(MatMulOp op) {
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  if (qinfo(eltOf(lhs)) || qinfo(eltOf(rhs)))
+    return op.emitError("quantized qc.matmul has no CPU lowering yet");
+  if (!eltOf(lhs).isF32() || !eltOf(rhs).isF32())
+    return op.emitError("only f32 matmul is lowered");
+  ArrayRef<int64_t> as = shapeOf(lhs), bs = shapeOf(rhs);
+  if (as.size() < 2 || bs.size() < 2)
+    return op.emitError("matmul operands of rank < 2 are not lowered");
+  Location loc = op.getLoc();
+  auto rt = cast<RankedTensorType>(op.getType());
+  ArrayRef<int64_t> ys = rt.getShape();
+  unsigned R = ys.size(); // batch..., m, n ; plus k
+  unsigned D = R + 1;
+  MLIRContext *ctx = b.getContext();
+  auto operandMap = [&](ArrayRef<int64_t> s, AffineExpr r0, AffineExpr r1) {
+    SmallVector<AffineExpr> e;
+    unsigned batch = s.size() - 2, off = (R - 2) - batch;
+    for (unsigned i = 0; i < batch; ++i)
+      e.push_back(s[i] == 1 && ys[off + i] != 1 ? getAffineConstantExpr(0, ctx)
+                                                : getAffineDimExpr(off + i, ctx));
+    e.push_back(r0);
+    e.push_back(r1);
+    return AffineMap::get(D, 0, e, ctx);
+  };
+  AffineExpr m = getAffineDimExpr(R - 2, ctx), n = getAffineDimExpr(R - 1, ctx),
+             k = getAffineDimExpr(R, ctx);
+  SmallVector<AffineMap> maps = {operandMap(as, m, k), operandMap(bs, k, n),
+                                 AffineMap::getMultiDimIdentityMap(R, ctx)
+                                     .shiftDims(0)};
+  maps[2] = AffineMap::get(D, 0,
+                           llvm::to_vector(llvm::map_range(
+                               llvm::seq<unsigned>(0, R),
+                               [&](unsigned i) { return getAffineDimExpr(i, ctx); })),
+                           ctx);
+  SmallVector<utils::IteratorType> iters(R, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  Value init = fill(loc, ys, cst(loc, b.getF32Type(), 0.0));
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{get(lhs), get(rhs)},
+      ValueRange{init}, maps, iters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+        linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], p)));
+      });
+  set(op.getResult(), g.getResult(0));
+  return success();
+}
+
+LogicalResult Lowering::lowerPool(Pool2DOp op) {
+  Location loc = op.getLoc();
+  Value xv = op.getInput();
+  ArrayRef<int64_t> xs = shapeOf(xv);
+  auto rt = cast<RankedTensorType>(op.getType());
+  ArrayRef<int64_t> ys = rt.getShape();
+  if (xs.size() != 4)
+    return op.emitError("only 2-D pooling (NCHW) is lowered");
+  ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
+                    d = op.getDilations(), p = op.getPads();
+  bool isMax = op.getKind() == PoolKind::Max;
+  std::optional<QInfo> xq = qinfo(eltOf(xv));
+  Value x = get(xv);
+  if (xq && !isMax) {
+    if (!xq->perTensor() || !qinfo(rt.getElementType()))
+      return op.emitError("quantized average pooling needs per-tensor types");
+    x = dequantize(loc, x, eltOf(xv));
+  } else if (!xq && !eltOf(xv).isF32()) {
+    return op.emitError("only f32 or quantized pooling is lowered");
+  }
+  Type elt = cast<ShapedType>(x.getType()).getElementType();
+  // Extra padding at the end for ceil mode: every window lies in the pad.
+  SmallVector<int64_t> hi = {p[2], p[3]};
+  for (int i = 0; i < 2; ++i) {
+    int64_t need = (ys[2 + i] - 1) * s[i] + (k[i] - 1) * d[i] + 1;
+    hi[i] = std::max(hi[i], need - xs[2 + i] - p[i]);
+  }
+  Value neutral;
+  if (isMax) {
+    if (xq)
+      neutral = cst(loc, elt, xq->qmin);
+    else
+      neutral = arith::ConstantOp::create(
+          b, loc, b.getF32FloatAttr(-std::numeric_limits<float>::infinity()));
+  } else {
+    neutral = cst(loc, elt, 0.0);
+  }
+  x = padSpatial(loc, x, {p[0], p[1]}, hi, neutral);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr n = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
+             kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx);
+  Value window = empty(loc, {k[0], k[1]}, b.getF32Type());
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {n, c, oh * s[0] + kh * d[0], ow * s[1] + kw * d[1]}, ctx),
+      AffineMap::get(6, 0, {kh, kw}, ctx), AffineMap::get(6, 0, {n, c, oh, ow}, ctx)};
+  using utils::IteratorType;
+  SmallVector<IteratorType> iters = {IteratorType::parallel,  IteratorType::parallel,
+                                     IteratorType::parallel,  IteratorType::parallel,
+                                     IteratorType::reduction, IteratorType::reduction};
+  Value init = fill(loc, ys, neutral);
+  bool isInt = isa<IntegerType>(elt);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{x, window}, ValueRange{init},
+      maps, iters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value r;
+        if (isMax && isInt)
+          r = arith::MaxSIOp::create(bb, l, a[0], a[2]);
+        else if (isMax)
+          r = arith::MaxNumFOp::create(bb, l, a[0], a[2]);
+        else
+          r = arith::AddFOp::create(bb, l, a[0], a[2]);
+        linalg::YieldOp::create(bb, l, r);
+      });
+  Value out = g.getResult(0);
+  if (!isMax) {
+    // Divide by the number of elements each window covers.
+    std::vector<float> counts(ys[2] * ys[3]);
+    for (int64_t i = 0; i < ys[2]; ++i)
+      for (int64_t j = 0; j < ys[3]; ++j) {
+        auto covered = [&](int64_t o, int dim, int64_t in) {
+          int64_t lo = op.getCountIncludePad() ? -p[dim] : 0;
+          int64_t hiB = op.getCountIncludePad() ? in + p[dim + 2] : in;
+          int64_t cnt = 0;
+          for (int64_t t = 0; t < k[dim]; ++t) {
+            int64_t pos = o * s[dim] + t * d[dim] - p[dim];
+            cnt += pos >= lo && pos < hiB;
+          }
+          return cnt;
+        };
+        counts[i * ys[3] + j] =
+            static_cast<float>(covered(i, 0, xs[2]) * covered(j, 1, xs[3]));
+      }
+    auto ct = RankedTensorType::get({ys[2], ys[3]}, b.getF32Type());
+    Value cv = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(ct, llvm::ArrayRef<float>(counts)));
+    out = elementwise(loc, {out}, ys, b.getF32Type(),
+                      [&](OpBuilder &bb, Location l, ValueRange a) {
+                        return arith::DivFOp::create(bb, l, a[0], a[1]);
+                      },
+                      {{cv, AffineMap::get(4, 0, {oh, ow}, ctx)}});
+    if (xq)
+      out = quantize(loc, out, rt.getElementType());
+  }
+  set(op.getResult(), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerReduce(ReduceOp op) {
+  Location loc = op.getLoc();
+  Value xv = op.getInput();
+  if (!eltOf(xv).isF32())
+    return op.emitError("only f32 reductions are lowered");
+  ArrayRef<int64_t> xs = shapeOf(xv);
+  unsigned rank = xs.size();
+  llvm::SmallDenseSet<int64_t> axes;
+  for (int64_t a : op.getAxes())
+    axes.insert(a < 0 ? a + rank : a);
+  ReduceKind kind = op.getKind();
+  // Sums accumulate in f64 (docs/Executor.md); max/min in f32.
+  bool sum = kind == ReduceKind::Sum || kind == ReduceKind::Mean ||
+             kind == ReduceKind::SumSquare || kind == ReduceKind::L1 ||
+             kind == ReduceKind::L2;
+  if (!sum && kind != ReduceKind::Max && kind != ReduceKind::Min)
+    return op.emitError("reduction kind ")
+           << stringifyReduceKind(kind) << " has no CPU lowering yet";
+  Type accElt = sum ? Type(b.getF64Type()) : Type(b.getF32Type());
+  SmallVector<int64_t> redShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iters;
+  int64_t count = 1;
+  for (unsigned i = 0; i < rank; ++i) {
+    if (axes.contains(i)) {
+      iters.push_back(utils::IteratorType::reduction);
+      count *= xs[i];
+    } else {
+      iters.push_back(utils::IteratorType::parallel);
+      redShape.push_back(xs[i]);
+      outExprs.push_back(b.getAffineDimExpr(i));
+    }
+  }
+  double initV = sum ? 0.0
+                     : (kind == ReduceKind::Max ? -std::numeric_limits<double>::infinity()
+                                                : std::numeric_limits<double>::infinity());
+  Value init = fill(loc, redShape, cst(loc, accElt, initV));
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, outExprs, b.getContext())};
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{get(xv)}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value v = a[0], r;
+        if (sum) {
+          v = arith::ExtFOp::create(bb, l, bb.getF64Type(), v);
+          if (kind == ReduceKind::SumSquare || kind == ReduceKind::L2)
+            v = arith::MulFOp::create(bb, l, v, v);
+          else if (kind == ReduceKind::L1)
+            v = math::AbsFOp::create(bb, l, v);
+          r = arith::AddFOp::create(bb, l, a[1], v);
+        } else if (kind == ReduceKind::Max) {
+          r = arith::MaximumFOp::create(bb, l, a[1], v);
+        } else {
+          r = arith::MinimumFOp::create(bb, l, a[1], v);
+        }
+        linalg::YieldOp::create(bb, l, r);
+      });
+  Value out = g.getResult(0);
+  out = elementwise(loc, {out}, redShape, b.getF32Type(),
+                    [&](OpBuilder &bb, Location l, ValueRange a) {
+                      Value v = a[0];
+                      if (kind == ReduceKind::Mean)
+                        v = arith::DivFOp::create(
+                            bb, l, v,
+                            arith::ConstantOp::create(bb, l,
+                                                      bb.getF64FloatAttr(double(count))));
+                      else if (kind == ReduceKind::L2)
+                        v = math::SqrtOp::create(bb, l, v);
+                      if (v.getType() != bb.getF32Type())
+                        v = arith::TruncFOp::create(bb, l, bb.getF32Type(), v);
+                      return v;
+                    });
+  auto rt = cast<RankedTensorType>(op.getType());
+  if (rt.getShape() != ArrayRef<int64_t>(redShape)) {
+    // keepdims: reinsert the reduced dimensions as size 1.
+    SmallVector<ReassociationIndices> re;
+    if (redShape.empty()) {
+      out = tensor::ExpandShapeOp::create(b, loc, rt, out,
+                                          ArrayRef<ReassociationIndices>{});
+    } else {
+      ReassociationIndices cur;
+      unsigned seen = 0;
+      for (unsigned i = 0; i < rank; ++i) {
+        cur.push_back(i);
+        if (!axes.contains(i)) {
+          ++seen;
+          if (seen == redShape.size()) {
+            for (unsigned j = i + 1; j < rank; ++j)
+              cur.push_back(j);
+            re.push_back(cur);
+            break;
+          }
+          re.push_back(cur);
+          cur.clear();
+        }
+      }
+      out = tensor::ExpandShapeOp::create(b, loc, rt, out, re);
+    }
+  }
+  set(op.getResult(), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerResize(ResizeOp op) {
+  Location loc = op.getLoc();
+  Value xv = op.getInput();
+  ArrayRef<int64_t> xs = shapeOf(xv);
+  auto rt = cast<RankedTensorType>(op.getType());
+  ArrayRef<int64_t> ys = rt.getShape();
+  unsigned rank = xs.size();
+  std::optional<ArrayRef<double>> scales = op.getScales();
+  std::vector<resize::ResizeDim> dims;
+  for (unsigned d = 0; d < rank; ++d) {
+    resize::ResizeDim dim{xs[d], ys[d], 0.0};
+    dim.scale = scales ? (*scales)[d] : double(dim.out) / double(dim.in);
+    dims.push_back(dim);
+  }
+  auto identity = [](const resize::ResizeDim &d) {
+    return d.in == d.out && d.scale == 1.0;
+  };
+  CoordinateMode mode = op.getCoordinateMode();
+  Value x = get(xv);
+  Type elt = cast<ShapedType>(x.getType()).getElementType();
+  MLIRContext *ctx = b.getContext();
+  if (op.getMode() != ResizeMode::Nearest)
+    return op.emitError("only nearest resize has a CPU lowering yet");
+  // One index table per resized dimension; tensor.extract gathers.
+  SmallVector<std::pair<Value, AffineMap>> tables;
+  SmallVector<int> tableOf(rank, -1);
+  for (unsigned d = 0; d < rank; ++d) {
+    if (identity(dims[d]))
+      continue;
+    std::vector<int64_t> idx;
+    for (int64_t o = 0; o < dims[d].out; ++o)
+      idx.push_back(resize::nearestIndex(resize::sourceCoord(o, dims[d], mode),
+                                         op.getNearestMode(), dims[d].in));
+    tableOf[d] = tables.size();
+    tables.push_back({vec<int64_t>(loc, idx, b.getI64Type()),
+                      AffineMap::get(rank, 0, getAffineDimExpr(d, ctx), ctx)});
+  }
+  Value out = elementwise(
+      loc, {}, ys, elt,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        SmallVector<Value> idx;
+        for (unsigned d = 0; d < rank; ++d) {
+          if (tableOf[d] < 0)
+            idx.push_back(linalg::IndexOp::create(bb, l, d));
+          else
+            idx.push_back(arith::IndexCastOp::create(bb, l, bb.getIndexType(),
+                                                     a[tableOf[d]]));
+        }
+        return tensor::ExtractOp::create(bb, l, x, idx);
+      },
+      tables);
+  set(op.getResult(), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerConcat(ConcatOp op) {
+  Location loc = op.getLoc();
+  auto rt = convertType(op.getType());
+  int64_t rank = rt.getRank();
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+  for (Value in : op.getInputs())
+    if (eltOf(in) != cast<RankedTensorType>(op.getType()).getElementType())
+      return op.emitError("concat of differently typed inputs is not lowered");
+  Value dest = empty(loc, rt.getShape(), rt.getElementType());
+  int64_t offset = 0;
+  for (Value in : op.getInputs()) {
+    ArrayRef<int64_t> s = shapeOf(in);
+    SmallVector<OpFoldResult> offs(rank, b.getIndexAttr(0)), sizes, strides(rank, b.getIndexAttr(1));
+    for (int64_t d = 0; d < rank; ++d)
+      sizes.push_back(b.getIndexAttr(s[d]));
+    offs[axis] = b.getIndexAttr(offset);
+    offset += s[axis];
+    dest = tensor::InsertSliceOp::create(b, loc, get(in), dest, offs, sizes, strides);
+  }
+  set(op.getResult(), dest);
+  return success();
+}
+
+LogicalResult Lowering::lowerReshape(Operation *op) {
+  Location loc = op->getLoc();
+  Value in = get(op->getOperand(0));
+  auto rt = convertType(op->getResult(0).getType());
+  auto it = cast<RankedTensorType>(in.getType());
+  if (it.getShape() == rt.getShape()) {
+    set(op->getResult(0), in);
+    return success();
+  }
+  auto all = [](int64_t rank) {
+    ReassociationIndices r;
+    for (int64_t i = 0; i < rank; ++i)
+      r.push_back(i);
+    return SmallVector<ReassociationIndices>{r};
+  };
+  auto none = SmallVector<ReassociationIndices>{};
+  Value flat = in;
+  if (it.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(b, loc, in,
+                                           it.getRank() ? all(it.getRank()) : none);
+  Value out = flat;
+  if (rt.getRank() != 1)
+    out = tensor::ExpandShapeOp::create(b, loc, rt, flat,
+                                        rt.getRank() ? all(rt.getRank()) : none);
+  set(op->getResult(0), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerTranspose(TransposeOp op) {
+  Location loc = op.getLoc();
+  auto rt = convertType(op.getType());
+  Value init = empty(loc, rt.getShape(), rt.getElementType());
+  auto t = linalg::TransposeOp::create(b, loc, get(op.getInput()), init,
+                                       op.getPerm());
+  set(op.getResult(), t->getResult(0));
+  return success();
+}
+
+LogicalResult Lowering::lowerClamp(Operation *op, std::optional<double> lo,
+                                   std::optional<double> hi) {
+  Location loc = op->getLoc();
+  Value xv = op->getOperand(0);
+  Type elt = eltOf(xv);
+  ArrayRef<int64_t> shape = shapeOf(xv);
+  if (std::optional<QInfo> q = qinfo(elt)) {
+    if (!q->perTensor())
+      return op->emitError("per-axis quantized clamp is not lowered");
+    int64_t l = lo ? numerics::quantize(static_cast<float>(*lo), q->scale(), q->zp(),
+                                        q->qmin, q->qmax)
+                   : q->qmin;
+    int64_t h = hi ? numerics::quantize(static_cast<float>(*hi), q->scale(), q->zp(),
+                                        q->qmin, q->qmax)
+                   : q->qmax;
+    Type st = storageOf(elt);
+    set(op->getResult(0),
+        elementwise(loc, {get(xv)}, shape, st, [&](OpBuilder &bb, Location ll, ValueRange a) {
+          Value v = arith::MaxSIOp::create(bb, ll, a[0], cst(loc, st, l));
+          return arith::MinSIOp::create(bb, ll, v, cst(loc, st, h));
+        }));
+    return success();
+  }
+  if (!isa<FloatType>(elt))
+    return op->emitError("integer clamp is not lowered");
+  set(op->getResult(0),
+      elementwise(loc, {get(xv)}, shape, elt, [&](OpBuilder &bb, Location ll, ValueRange a) {
+        Value v = a[0];
+        if (lo)
+          v = arith::MaximumFOp::create(bb, ll, v, cst(loc, elt, *lo));
+        if (hi)
+          v = arith::MinimumFOp::create(bb, ll, v, cst(loc, elt, *hi));
+        return v;
+      }));
+  return success();
+}
+
+LogicalResult Lowering::lowerUnary(Operation *op) {
+  Location loc = op->getLoc();
+  Value xv = op->getOperand(0);
+  Type elt = eltOf(xv);
+  if (!elt.isF32())
+    return op->emitError("only f32 ") << op->getName() << " is lowered";
+  std::function<Value(OpBuilder &, Location, Value)> fn;
+  StringRef name = op->getName().getStringRef();
+  auto c = [elt](OpBuilder &bb, Location l, double v) -> Value {
+    return arith::ConstantOp::create(bb, l, bb.getFloatAttr(elt, v));
+  };
+  auto sigmoid = [c](OpBuilder &bb, Location l, Value x) -> Value {
+    Value e = math::ExpOp::create(bb, l, arith::NegFOp::create(bb, l, x));
+    return arith::DivFOp::create(bb, l, c(bb, l, 1.0),
+                                 arith::AddFOp::create(bb, l, c(bb, l, 1.0), e));
+  };
+  if (name == "qc.sigmoid")
+    fn = sigmoid;
+  else if (name == "qc.silu")
+    fn = [sigmoid](OpBuilder &bb, Location l, Value x) -> Value {
+      return arith::MulFOp::create(bb, l, x, sigmoid(bb, l, x));
+    };
+  else if (name == "qc.tanh")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::TanhOp::create(bb, l, x); };
+  else if (name == "qc.exp")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::ExpOp::create(bb, l, x); };
+  else if (name == "qc.log")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::LogOp::create(bb, l, x); };
+  else if (name == "qc.sqrt")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::SqrtOp::create(bb, l, x); };
+  else if (name == "qc.erf")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::ErfOp::create(bb, l, x); };
+  else if (name == "qc.abs")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::AbsFOp::create(bb, l, x); };
+  else if (name == "qc.neg")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return arith::NegFOp::create(bb, l, x); };
+  else if (name == "qc.floor")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::FloorOp::create(bb, l, x); };
+  else if (name == "qc.ceil")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::CeilOp::create(bb, l, x); };
+  else if (name == "qc.round")
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::RoundEvenOp::create(bb, l, x); };
+  else if (name == "qc.rsqrt")
+    fn = [c](OpBuilder &bb, Location l, Value x) -> Value {
+      return arith::DivFOp::create(bb, l, c(bb, l, 1.0), math::SqrtOp::create(bb, l, x));
+    };
+  else if (name == "qc.reciprocal")
+    fn = [c](OpBuilder &bb, Location l, Value x) -> Value {
+      return arith::DivFOp::create(bb, l, c(bb, l, 1.0), x);
+    };
+  else if (name == "qc.hardswish")
+    fn = [c](OpBuilder &bb, Location l, Value x) -> Value {
+      Value t = arith::AddFOp::create(bb, l, arith::DivFOp::create(bb, l, x, c(bb, l, 6.0)),
+                                      c(bb, l, 0.5));
+      t = arith::MaximumFOp::create(bb, l, c(bb, l, 0.0),
+                                    arith::MinimumFOp::create(bb, l, c(bb, l, 1.0), t));
+      return arith::MulFOp::create(bb, l, x, t);
+    };
+  else if (auto hs = dyn_cast<HardSigmoidOp>(op)) {
+    double alpha = hs.getAlpha().convertToDouble(), beta = hs.getBeta().convertToDouble();
+    fn = [c, alpha, beta](OpBuilder &bb, Location l, Value x) -> Value {
+      Value t = arith::AddFOp::create(bb, l, arith::MulFOp::create(bb, l, c(bb, l, alpha), x),
+                                      c(bb, l, beta));
+      return arith::MaximumFOp::create(bb, l, c(bb, l, 0.0),
+                                       arith::MinimumFOp::create(bb, l, c(bb, l, 1.0), t));
+    };
+  } else if (auto lr = dyn_cast<LeakyReluOp>(op)) {
+    double alpha = lr.getAlpha().convertToDouble();
+    fn = [c, alpha](OpBuilder &bb, Location l, Value x) -> Value {
+      Value ge = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGE, x, c(bb, l, 0.0));
+      return arith::SelectOp::create(bb, l, ge, x,
+                                     arith::MulFOp::create(bb, l, c(bb, l, alpha), x));
+    };
+  } else {
+    return op->emitError("op has no CPU lowering yet");
+  }
+  set(op->getResult(0),
+      elementwise(loc, {get(xv)}, shapeOf(xv), elt,
+                  [&](OpBuilder &bb, Location l, ValueRange a) { return fn(bb, l, a[0]); }));
+  return success();
+}
+
+LogicalResult Lowering::lowerBinary(Operation *op) {
+  Location loc = op->getLoc();
+  Value lv = op->getOperand(0), rv = op->getOperand(1);
+  auto rt = cast<RankedTensorType>(op->getResult(0).getType());
+  StringRef name = op->getName().getStringRef();
+  Type re = rt.getElementType();
+  bool quantized = qinfo(eltOf(lv)) || qinfo(eltOf(rv)) || qinfo(re);
+  Value l = get(lv), r = get(rv);
+  if (quantized) {
+    // Dequantize, compute in float, requantize (docs/Executor.md).
+    if (qinfo(eltOf(lv)))
+      l = dequantize(loc, l, eltOf(lv));
+    if (qinfo(eltOf(rv)))
+      r = dequantize(loc, r, eltOf(rv));
+  }
+  Type elt = cast<ShapedType>(l.getType()).getElementType();
+  if (cast<ShapedType>(r.getType()).getElementType() != elt)
+    return op->emitError("operands of different element types");
+  bool isFloat = isa<FloatType>(elt);
+  if (isFloat && !elt.isF32())
+    return op->emitError("only f32 float arithmetic is lowered");
+  std::function<Value(OpBuilder &, Location, Value, Value)> fn;
+  if (name == "qc.add")
+    fn = [isFloat](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return isFloat ? Value(arith::AddFOp::create(bb, ll, a, c))
+                     : Value(arith::AddIOp::create(bb, ll, a, c));
+    };
+  else if (name == "qc.sub")
+    fn = [isFloat](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return isFloat ? Value(arith::SubFOp::create(bb, ll, a, c))
+                     : Value(arith::SubIOp::create(bb, ll, a, c));
+    };
+  else if (name == "qc.mul")
+    fn = [isFloat](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return isFloat ? Value(arith::MulFOp::create(bb, ll, a, c))
+                     : Value(arith::MulIOp::create(bb, ll, a, c));
+    };
+  else if (name == "qc.div" && isFloat)
+    fn = [](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return arith::DivFOp::create(bb, ll, a, c);
+    };
+  else if (name == "qc.max" && isFloat)
+    fn = [](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return arith::MaximumFOp::create(bb, ll, a, c);
+    };
+  else if (name == "qc.min" && isFloat)
+    fn = [](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return arith::MinimumFOp::create(bb, ll, a, c);
+    };
+  else if (name == "qc.pow" && isFloat)
+    fn = [](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
+      return math::PowFOp::create(bb, ll, a, c);
+    };
+  else
+    return op->emitError("op on ") << elt << " has no CPU lowering yet";
+  Value out = elementwise(loc, {l, r}, rt.getShape(), elt,
+                          [&](OpBuilder &bb, Location ll, ValueRange a) {
+                            return fn(bb, ll, a[0], a[1]);
+                          });
+  if (qinfo(re))
+    out = quantize(loc, out, re);
+  set(op->getResult(0), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerOp(Operation *op) {
+  b.setInsertionPoint(op);
+  if (auto c = dyn_cast<qc::ConstantOp>(op))
+    return lowerConstant(c);
+  if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+    set(c.getResult(), b.clone(*op)->getResult(0));
+    return success();
+  }
+  if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
+    if (!qinfo(eltOf(q.getResult())))
+      return op->emitError("only uniform quantized casts are lowered");
+    Value in = get(q.getInput());
+    if (!eltOf(in).isF32())
+      return op->emitError("only f32 values are quantized");
+    set(q.getResult(), quantize(op->getLoc(), in, eltOf(q.getResult())));
+    return success();
+  }
+  if (auto d = dyn_cast<quant::DequantizeCastOp>(op)) {
+    if (!qinfo(eltOf(d.getInput())))
+      return op->emitError("only uniform quantized casts are lowered");
+    set(d.getResult(), dequantize(op->getLoc(), get(d.getInput()), eltOf(d.getInput())));
+    return success();
+  }
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    return lowerConv(op, c.getInput(), c.getWeight(), c.getBias(), c.getStrides(),
+                     c.getPads(), c.getDilations(), c.getGroups());
+  if (auto c = dyn_cast<ConvTranspose2DOp>(op))
+    return lowerConvTranspose(c);
+  if (auto l = dyn_cast<LinearOp>(op))
+    return lowerLinear(op, l.getInput(), l.getWeight(), l.getBias());
+  if (auto m = dyn_cast<MatMulOp>(op))
+    return lowerMatmul(m);
+  if (auto p = dyn_cast<Pool2DOp>(op))
+    return lowerPool(p);
+  if (auto r = dyn_cast<ReduceOp>(op))
+    return lowerReduce(r);
+  if (auto r = dyn_cast<ResizeOp>(op))
+    return lowerResize(r);
+  if (auto c = dyn_cast<ConcatOp>(op))
+    return lowerConcat(c);
+  if (isa<ReshapeOp>(op))
+    return lowerReshape(op);
+  if (auto t = dyn_cast<TransposeOp>(op))
+    return lowerTranspose(t);
+  if (isa<ReluOp>(op))
+    return lowerClamp(op, 0.0, std::nullopt);
+  if (auto c = dyn_cast<ClipOp>(op)) {
+    std::optional<double> lo, hi;
+    if (auto m = c.getMin())
+      lo = m->convertToDouble();
+    if (auto m = c.getMax())
+      hi = m->convertToDouble();
+    return lowerClamp(op, lo, hi);
+  }
+  if (isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp>(op))
+    return lowerBinary(op);
+  if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
+      op->getName().getDialectNamespace() == "qc")
+    return lowerUnary(op);
+  return op->emitError("op has no CPU lowering");
+}
+
+LogicalResult Lowering::run(func::FuncOp f) {
+  if (!f.getBody().hasOneBlock())
+    return f.emitError("only single-block functions are lowered");
+  // New signature: quantized element types become their storage types.
+  SmallVector<Type> argTypes, resultTypes;
+  for (Type t : f.getArgumentTypes())
+    argTypes.push_back(isa<RankedTensorType>(t) ? Type(convertType(t)) : t);
+  for (Type t : f.getResultTypes())
+    resultTypes.push_back(isa<RankedTensorType>(t) ? Type(convertType(t)) : t);
+  Block &body = f.getBody().front();
+  for (BlockArgument arg : body.getArguments())
+    arg.setType(argTypes[arg.getArgNumber()]);
+  for (BlockArgument arg : body.getArguments())
+    map.map(arg, arg);
+  SmallVector<Operation *> old;
+  for (Operation &op : body.without_terminator())
+    old.push_back(&op);
+  for (Operation *op : old)
+    if (failed(lowerOp(op)))
+      return failure();
+  Operation *ret = body.getTerminator();
+  for (OpOperand &o : ret->getOpOperands())
+    o.set(get(o.get()));
+  for (Operation *op : llvm::reverse(old)) {
+    op->dropAllUses();
+    op->erase();
+  }
+  f.setFunctionType(FunctionType::get(f.getContext(), argTypes, resultTypes));
+  return success();
+}
+
+struct ConvertQCToLinalg
+    : public qc::impl::ConvertQCToLinalgBase<ConvertQCToLinalg> {
+  void runOnOperation() override {
+    for (auto f : llvm::to_vector(getOperation().getOps<func::FuncOp>())) {
+      if (f.isExternal())
+        continue;
+      Lowering lowering(&getContext());
+      if (failed(lowering.run(f)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,294 @@
+//===- Emit.cpp - LLVM IR and object code for each CPU target -------------===//
+//
+// Part of quantc.
+//
+// Translates the lowered model to LLVM IR, wraps it in the C entry point of
+// the runtime ABI (qcrt_entry_fn in runtime/include/quantc/runtime.h), and
+// compiles one object per ISA variant with LLVM's own backends: the variant's
+// CPU and features are set on every function, the module is optimised at -O3
+// by the new pass manager with that target's cost model, and the object is
+// emitted in memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Target/CPU/CPUCodegen.h"
+
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::qc;
+using namespace mlir::qc::cpu;
+
+// QCRT_ISA_* of runtime/include/quantc/runtime.h.
+static constexpr uint32_t kIsaDotProd = 1u << 0;
+static constexpr uint32_t kIsaI8MM = 1u << 1;
+
+static TargetSpec linuxX86() {
+  return {"x86_64-linux-gnu",
+          "x86_64-unknown-linux-gnu",
+          false,
+          {{"base", 0, "x86-64-v3", ""}}};
+}
+
+static TargetSpec linuxAArch64() {
+  return {"aarch64-linux-gnu",
+          "aarch64-unknown-linux-gnu",
+          false,
+          {{"i8mm", kIsaDotProd | kIsaI8MM, "generic", "+neon,+dotprod,+i8mm"},
+           {"dotprod", kIsaDotProd, "generic", "+neon,+dotprod"},
+           {"base", 0, "generic", "+neon"}}};
+}
+
+static TargetSpec darwinAArch64() {
+  // Every Apple M-series core has FEAT_DotProd; M2 and later add FEAT_I8MM.
+  return {"aarch64-apple-darwin",
+          "arm64-apple-macosx13.0.0",
+          true,
+          {{"i8mm", kIsaDotProd | kIsaI8MM, "apple-m2", "+neon,+dotprod,+i8mm"},
+           {"dotprod", kIsaDotProd, "apple-m1", "+neon,+dotprod"},
+           {"base", 0, "apple-m1", "+neon"}}};
+}
+
+FailureOr<std::vector<TargetSpec>> cpu::parseTargets(llvm::StringRef list,
+                                                     std::string &error) {
+  std::vector<TargetSpec> out;
+  auto add = [&](TargetSpec t) {
+    for (const TargetSpec &o : out)
+      if (o.name == t.name)
+        return;
+    out.push_back(std::move(t));
+  };
+  llvm::SmallVector<llvm::StringRef> parts;
+  list.split(parts, ',', -1, false);
+  for (llvm::StringRef p : parts) {
+    p = p.trim();
+    llvm::Triple host(llvm::sys::getProcessTriple());
+    if (p == "host") {
+      if (host.getArch() == llvm::Triple::x86_64 && host.isOSLinux())
+        add(linuxX86());
+      else if (host.getArch() == llvm::Triple::aarch64 && host.isOSLinux())
+        add(linuxAArch64());
+      else if (host.isOSDarwin() && host.getArch() == llvm::Triple::aarch64)
+        add(darwinAArch64());
+      else {
+        error = "the host '" + host.str() + "' is not a supported target";
+        return failure();
+      }
+    } else if (p == "x86_64" || p == "x86_64-linux-gnu") {
+      add(linuxX86());
+    } else if (p == "aarch64" || p == "aarch64-linux-gnu") {
+      add(linuxAArch64());
+    } else if (p == "aarch64-apple-darwin" || p == "arm64-apple-darwin" ||
+               p == "darwin") {
+      add(darwinAArch64());
+    } else if (p == "all") {
+      add(linuxX86());
+      add(linuxAArch64());
+      add(darwinAArch64());
+    } else {
+      error = "unknown target '" + p.str() +
+              "' (expected host, x86_64, aarch64, aarch64-apple-darwin or all)";
+      return failure();
+    }
+  }
+  if (out.empty()) {
+    error = "no target given";
+    return failure();
+  }
+  return out;
+}
+
+std::string cpu::entrySymbol(llvm::StringRef name, llvm::StringRef variant) {
+  return (name + "_run_" + variant).str();
+}
+
+static void initTargetsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+makeTargetMachine(const TargetSpec &target, const TargetSpec::Variant &v,
+                  std::string &error) {
+  initTargetsOnce();
+  llvm::Triple triple(target.triple);
+  const llvm::Target *t = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!t)
+    return nullptr;
+  llvm::TargetOptions opts;
+  std::unique_ptr<llvm::TargetMachine> tm(t->createTargetMachine(
+      triple, v.cpu, v.features, opts, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + target.triple;
+  return tm;
+}
+
+/// Adds `void <name>_run_<variant>(weights, arena, inputs, outputs, pool)`
+/// calling the model function, and makes everything else internal.
+static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
+                              llvm::StringRef symbol, std::string &error) {
+  llvm::Function *fn = m.getFunction(model.entry);
+  if (!fn) {
+    error = "the lowered module has no function '" + model.entry + "'";
+    return failure();
+  }
+  size_t expected = 2 + model.inputs.size() + model.outputs.size();
+  if (fn->arg_size() != expected) {
+    error = "the model function takes " + std::to_string(fn->arg_size()) +
+            " pointers, expected " + std::to_string(expected);
+    return failure();
+  }
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration())
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  for (llvm::GlobalVariable &g : m.globals())
+    if (!g.isDeclaration())
+      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
+                                       {ptr, ptr, ptr, ptr, ptr}, false);
+  auto *entry = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                       symbol, m);
+  const char *names[] = {"weights", "arena", "inputs", "outputs", "pool"};
+  for (unsigned i = 0; i < 5; ++i)
+    entry->getArg(i)->setName(names[i]);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::SmallVector<llvm::Value *> args = {entry->getArg(0), entry->getArg(1)};
+  auto load = [&](llvm::Value *array, size_t i) {
+    llvm::Value *slot = b.CreateConstInBoundsGEP1_64(ptr, array, i);
+    return b.CreateLoad(ptr, slot);
+  };
+  for (size_t i = 0; i < model.inputs.size(); ++i)
+    args.push_back(load(entry->getArg(2), i));
+  for (size_t i = 0; i < model.outputs.size(); ++i)
+    args.push_back(load(entry->getArg(3), i));
+  b.CreateCall(fn, args);
+  b.CreateRetVoid();
+  return success();
+}
+
+static void optimize(llvm::Module &m, llvm::TargetMachine &tm) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions pto;
+  pto.LoopVectorization = true;
+  pto.SLPVectorization = true;
+  llvm::PassBuilder pb(&tm, pto);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager mpm =
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  mpm.run(m, mam);
+}
+
+/// The optimised LLVM module of one variant.
+static std::unique_ptr<llvm::Module>
+buildVariant(ModuleOp lowered, const LoweredModel &model, llvm::StringRef name,
+             const TargetSpec &target, const TargetSpec::Variant &v,
+             llvm::LLVMContext &ctx, std::unique_ptr<llvm::TargetMachine> &tm,
+             std::string &error) {
+  tm = makeTargetMachine(target, v, error);
+  if (!tm)
+    return nullptr;
+  std::unique_ptr<llvm::Module> m =
+      translateModuleToLLVMIR(lowered, ctx, (name + "_" + v.name).str());
+  if (!m) {
+    error = "translation to LLVM IR failed";
+    return nullptr;
+  }
+  m->setTargetTriple(llvm::Triple(target.triple));
+  m->setDataLayout(tm->createDataLayout());
+  if (failed(addEntry(*m, model, entrySymbol(name, v.name), error)))
+    return nullptr;
+  for (llvm::Function &f : *m) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", v.cpu);
+    if (!v.features.empty())
+      f.addFnAttr("target-features", v.features);
+    f.addFnAttr(llvm::Attribute::NoUnwind);
+  }
+  std::string verifyError;
+  llvm::raw_string_ostream vos(verifyError);
+  if (llvm::verifyModule(*m, &vos)) {
+    error = "generated LLVM IR does not verify: " + verifyError;
+    return nullptr;
+  }
+  optimize(*m, *tm);
+  return m;
+}
+
+FailureOr<std::vector<ObjectFile>>
+cpu::emitObjects(ModuleOp lowered, const LoweredModel &model,
+                 llvm::StringRef name, const TargetSpec &target,
+                 std::string &error) {
+  std::vector<ObjectFile> objects;
+  for (const TargetSpec::Variant &v : target.variants) {
+    llvm::LLVMContext ctx;
+    std::unique_ptr<llvm::TargetMachine> tm;
+    std::unique_ptr<llvm::Module> m =
+        buildVariant(lowered, model, name, target, v, ctx, tm, error);
+    if (!m)
+      return failure();
+    llvm::SmallVector<char, 0> buffer;
+    llvm::raw_svector_ostream os(buffer);
+    llvm::legacy::PassManager pm;
+    if (tm->addPassesToEmitFile(pm, os, nullptr,
+                                llvm::CodeGenFileType::ObjectFile)) {
+      error = "the " + target.triple + " backend cannot emit object files";
+      return failure();
+    }
+    pm.run(*m);
+    ObjectFile obj;
+    obj.member = (name + "_" + v.name + ".o").str();
+    obj.bytes.assign(buffer.begin(), buffer.end());
+    objects.push_back(std::move(obj));
+  }
+  return objects;
+}
+
+FailureOr<std::string> cpu::emitLLVMIR(ModuleOp lowered,
+                                       const LoweredModel &model,
+                                       llvm::StringRef name,
+                                       const TargetSpec &target,
+                                       std::string &error) {
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::TargetMachine> tm;
+  std::unique_ptr<llvm::Module> m = buildVariant(
+      lowered, model, name, target, target.variants.back(), ctx, tm, error);
+  if (!m)
+    return failure();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  m->print(os, nullptr);
+  return text;
+}
