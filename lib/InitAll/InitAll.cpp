@@ -7,6 +7,7 @@
 #include "qc/InitAll.h"
 
 #include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Quant/Passes.h"
 
@@ -19,11 +20,13 @@
 
 void mlir::qc::registerAllDialects(DialectRegistry &registry) {
   registry.insert<qc::QCDialect, quant::QuantDialect, func::FuncDialect,
-                  arith::ArithDialect, tensor::TensorDialect>();
+                  arith::ArithDialect, tensor::TensorDialect,
+                  linalg::LinalgDialect, math::MathDialect>();
 }
 
 void mlir::qc::registerAllPasses() {
   registerTransformsPasses();
   registerQCPassesAndPipelines();
   registerQCQuantPasses();
+  registerQCConversionPasses();
 }

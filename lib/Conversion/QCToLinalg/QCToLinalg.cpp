@@ -1463,11 +1463,14 @@ LogicalResult Lowering::run(func::FuncOp f) {
     argTypes.push_back(isa<RankedTensorType>(t) ? Type(convertType(t)) : t);
   for (Type t : f.getResultTypes())
     resultTypes.push_back(isa<RankedTensorType>(t) ? Type(convertType(t)) : t);
+  // New arguments of the storage types next to the old ones, which keep
+  // their quantized types (and so their parameters) while the body lowers.
   Block &body = f.getBody().front();
-  for (BlockArgument arg : body.getArguments())
-    arg.setType(argTypes[arg.getArgNumber()]);
-  for (BlockArgument arg : body.getArguments())
-    map.map(arg, arg);
+  unsigned numArgs = body.getNumArguments();
+  for (unsigned i = 0; i < numArgs; ++i) {
+    BlockArgument arg = body.getArgument(i);
+    map.map(arg, body.addArgument(argTypes[i], arg.getLoc()));
+  }
   SmallVector<Operation *> old;
   for (Operation &op : body.without_terminator())
     old.push_back(&op);
@@ -1481,6 +1484,9 @@ LogicalResult Lowering::run(func::FuncOp f) {
     op->dropAllUses();
     op->erase();
   }
+  for (unsigned i = 0; i < numArgs; ++i)
+    body.getArgument(i).replaceAllUsesWith(body.getArgument(numArgs + i));
+  body.eraseArguments(0, numArgs);
   f.setFunctionType(FunctionType::get(f.getContext(), argTypes, resultTypes));
   return success();
 }
