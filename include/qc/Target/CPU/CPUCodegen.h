@@ -129,3 +129,33 @@ std::string entrySymbol(llvm::StringRef name, llvm::StringRef variant);
 } // namespace mlir::qc::cpu
 
 #endif // QC_TARGET_CPU_CPUCODEGEN_H
+
+namespace mlir::qc::cpu {
+
+/// Host objects loaded in-process by LLVM's JIT linker: what quant-run and
+/// the tests use to run generated host code without a system linker.
+class JITCode {
+public:
+  ~JITCode();
+  /// Links `objects` (host objects, e.g. the members of the artifact's host
+  /// lib<name>.a). Undefined symbols resolve to `symbols` first, then to the
+  /// running process (libc, libm).
+  static FailureOr<std::unique_ptr<JITCode>>
+  load(std::vector<ObjectFile> objects,
+       llvm::ArrayRef<std::pair<std::string, void *>> symbols,
+       std::string &error);
+  /// Reads every member of the static library at `path` and links them.
+  static FailureOr<std::unique_ptr<JITCode>>
+  loadArchive(llvm::StringRef path,
+              llvm::ArrayRef<std::pair<std::string, void *>> symbols,
+              std::string &error);
+  /// The address of `symbol`, or nullptr with `error` set.
+  void *lookup(llvm::StringRef symbol, std::string &error);
+
+private:
+  JITCode();
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace mlir::qc::cpu
