@@ -96,6 +96,11 @@ struct Options {
                      "CPU code generation: optimised LLVM IR of the first "
                      "--target's base variant")),
       cl::init(Phase::Quantized), cl::cat(category)};
+  cl::opt<std::string> modelName{
+      "name",
+      cl::desc("C name of the compiled model in an artifact (default: the "
+               "output directory's name without .qc)"),
+      cl::value_desc("NAME"), cl::cat(category)};
   cl::opt<std::string> targets{
       "target",
       cl::desc("CPU targets of the artifact, comma separated: host, x86_64, "
@@ -760,6 +765,31 @@ int qc::quantCompileMain(int argc, char **argv) {
     return 1;
   if (opts.compileTo != Phase::Input && failed(quantize(opts, *module, userShapes)))
     return 1;
+  // An output directory named *.qc is the artifact: compile for --target.
+  StringRef outPath = StringRef(opts.outputFile).rtrim('/');
+  if (outPath.ends_with(".qc") && opts.compileTo == Phase::Quantized) {
+    std::string error;
+    FailureOr<std::vector<cpu::TargetSpec>> targets =
+        cpu::parseTargets(opts.targets, error);
+    if (failed(targets)) {
+      llvm::errs() << "quant-compile: error: --target: " << error << "\n";
+      return 1;
+    }
+    cpu::ArtifactOptions ao;
+    ao.outDir = outPath.str();
+    ao.name = artifact::cName(opts.modelName.empty()
+                                  ? llvm::sys::path::stem(outPath).str()
+                                  : opts.modelName.getValue());
+    ao.sourceFile = opts.inputFile;
+    for (int i = 1; i < argc; ++i)
+      ao.commandLine += (i > 1 ? " " : "") + std::string(argv[i]);
+    ao.targets = std::move(*targets);
+    if (failed(cpu::compileArtifact(*module, ao, error))) {
+      llvm::errs() << "quant-compile: error: " << outPath << ": " << error << "\n";
+      return 1;
+    }
+    return 0;
+  }
   std::string llvmIR;
   if (opts.compileTo > Phase::Quantized &&
       failed(lowerForCPU(opts, *module, llvmIR)))

@@ -292,3 +292,32 @@ FailureOr<std::string> cpu::emitLLVMIR(ModuleOp lowered,
   m->print(os, nullptr);
   return text;
 }
+
+FailureOr<ObjectFile>
+cpu::emitDescriptorObject(const artifact::DescriptorInfo &info,
+                          const TargetSpec &target, std::string &error) {
+  const TargetSpec::Variant &base = target.variants.back();
+  std::unique_ptr<llvm::TargetMachine> tm = makeTargetMachine(target, base, error);
+  if (!tm)
+    return failure();
+  llvm::LLVMContext ctx;
+  llvm::Module m(info.name + "_desc", ctx);
+  m.setTargetTriple(llvm::Triple(target.triple));
+  m.setDataLayout(tm->createDataLayout());
+  if (llvm::Error e = artifact::emitModelDescriptor(m, info)) {
+    error = llvm::toString(std::move(e));
+    return failure();
+  }
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    error = "the " + target.triple + " backend cannot emit object files";
+    return failure();
+  }
+  pm.run(m);
+  ObjectFile obj;
+  obj.member = info.name + "_desc.o";
+  obj.bytes.assign(buffer.begin(), buffer.end());
+  return obj;
+}

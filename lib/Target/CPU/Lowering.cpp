@@ -198,8 +198,7 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     uint64_t offset;
   };
   std::vector<Pending> pending;
-  std::map<Operation *, std::string> names;
-  uint64_t size = 0;
+  unsigned unnamed = 0;
   WalkResult wr = f.walk([&](arith::ConstantOp c) {
     auto rt = dyn_cast<RankedTensorType>(c.getType());
     if (!rt)
@@ -212,28 +211,21 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
       c.emitError("cannot serialise constant of type ") << c.getType();
       return WalkResult::interrupt();
     }
-    WeightRecord rec;
+    artifact::TensorRecord rec;
     if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
       rec.name = r.getRawHandle().getKey().str();
     else
-      rec.name = "const" + std::to_string(model.weights.size());
-    size = (size + 63) & ~uint64_t(63);
-    rec.offset = size;
-    rec.bytes = bytes;
+      rec.name = "const" + std::to_string(unnamed++);
     rec.dtype = dtypeName(rt.getElementType());
+    if (rec.dtype == "i4")
+      rec.dtype = "i8"; // one sign-extended value per byte
     rec.shape.assign(rt.getShape().begin(), rt.getShape().end());
-    model.weightsBlob.resize(size + bytes, 0);
-    std::memcpy(model.weightsBlob.data() + size, data.data(), bytes);
-    size += bytes;
-    model.weights.push_back(rec);
-    pending.push_back({c, rec.offset});
+    pending.push_back({c, model.weights.add(rec, data)});
     return WalkResult::advance();
   });
   if (wr.wasInterrupted())
     return failure();
-  // Keep the blob a whole number of 64-byte lines (and never empty).
-  size = std::max<uint64_t>(64, (size + 63) & ~uint64_t(63));
-  model.weightsBlob.resize(size, 0);
+  uint64_t size = model.weights.size();
 
   OpBuilder b(f.getContext());
   auto blobType = MemRefType::get({static_cast<int64_t>(size)}, b.getI8Type());

@@ -14,6 +14,8 @@
 #ifndef QC_TARGET_CPU_CPUCODEGEN_H
 #define QC_TARGET_CPU_CPUCODEGEN_H
 
+#include "qc/Target/Artifact/Artifact.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
@@ -58,15 +60,6 @@ struct TargetSpec {
 FailureOr<std::vector<TargetSpec>> parseTargets(llvm::StringRef list,
                                                 std::string &error);
 
-/// A constant moved into weights.bin.
-struct WeightRecord {
-  std::string name;
-  uint64_t offset = 0;
-  uint64_t bytes = 0;
-  std::string dtype; // manifest dtype of the stored elements
-  std::vector<int64_t> shape;
-};
-
 /// A model input or output as the artifact describes it.
 struct IOSpec {
   std::string name;
@@ -81,8 +74,7 @@ struct IOSpec {
 struct LoweredModel {
   std::string entry;
   std::vector<IOSpec> inputs, outputs;
-  std::vector<WeightRecord> weights;
-  std::vector<uint8_t> weightsBlob; // every weight at a 64-byte aligned offset
+  artifact::WeightsBuilder weights; // weights.bin: every large constant
   uint64_t arenaBytes = 0;
 };
 
@@ -157,5 +149,30 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl;
 };
+
+} // namespace mlir::qc::cpu
+
+namespace mlir::qc::cpu {
+
+/// Compiles `descriptor` (the `<name>_desc` global) into an object for the
+/// base variant of `target`.
+FailureOr<ObjectFile> emitDescriptorObject(const artifact::DescriptorInfo &info,
+                                           const TargetSpec &target,
+                                           std::string &error);
+
+struct ArtifactOptions {
+  std::string outDir;     // the artifact directory to write (model.qc)
+  std::string name;       // the model's C name
+  std::string sourceFile; // the compiled model, for provenance
+  std::string commandLine;
+  std::vector<TargetSpec> targets;
+  LowerOptions lower;
+};
+
+/// The whole CPU path: lowers `module`, compiles every variant of every
+/// target, and writes the artifact directory (docs/Artifact.md). Nothing is
+/// left at `outDir` on failure.
+LogicalResult compileArtifact(ModuleOp module, const ArtifactOptions &options,
+                              std::string &error);
 
 } // namespace mlir::qc::cpu
