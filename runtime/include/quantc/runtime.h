@@ -65,7 +65,13 @@ typedef struct qcrt_model_desc {
 
 /* Called by generated code: runs fn(ctx, begin, end) over [0, n) in chunks of
  * at least `grain` iterations on the pool's threads (the caller's thread takes
- * part). With pool == NULL or one thread, calls fn(ctx, 0, n) once. */
+ * part). With pool == NULL or one thread, calls fn(ctx, 0, n) once.
+ * Every chunk but the last starts and ends on a multiple of `grain` (grain < 1
+ * counts as 1); n <= 0 calls nothing; fewer than 2 * grain iterations are one
+ * call. How the range is cut depends on the number of threads, so results
+ * must not depend on the chunk boundaries. A call from inside fn on the same
+ * pool runs its whole range on the calling thread. Returns when every chunk
+ * has finished; allocates nothing. */
 typedef void (*qcrt_task_fn)(void *ctx, int64_t begin, int64_t end);
 void qcrt_parallel_for(qcrt_pool *pool, int64_t n, int64_t grain,
                        qcrt_task_fn fn, void *ctx);
@@ -96,9 +102,12 @@ typedef struct qcrt_tensor_info {
   uint64_t bytes;
 } qcrt_tensor_info;
 
+/* Fields beyond options->struct_size keep their defaults, so a caller built
+ * against an older, shorter struct still works. */
 typedef struct qcrt_options {
   uint32_t struct_size;  /* sizeof(qcrt_options) */
-  int32_t num_threads;   /* 0: the number of online CPUs; 1: no pool */
+  int32_t num_threads;   /* 0: the number of online CPUs (on Linux, those in
+                            the process's affinity mask); 1: no pool */
   uint32_t isa_mask;     /* restrict the usable QCRT_ISA_* bits; 0xffffffff: all */
   int32_t verify_weights;/* 1 (default): SHA-256 of weights.bin checked at create */
 } qcrt_options;
@@ -137,7 +146,11 @@ int32_t qcrt_num_threads(const qcrt_model *model);
  * sysctlbyname on macOS). */
 uint32_t qcrt_cpu_isa(void);
 
-/* The last error of this thread ("" when none). */
+/* The last error of this thread ("" when none). qcrt_create and qcrt_run
+ * clear it when they succeed. Messages name the file and the field, e.g.
+ * `model.qc/manifest.json: "weights.bytes" is 1024 but the library was
+ * compiled for 2048 bytes`, or the position of a JSON syntax error
+ * (`model.qc/manifest.json:14:22: ...`). */
 const char *qcrt_last_error(void);
 
 const char *qcrt_version(void);
