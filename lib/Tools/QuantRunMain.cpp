@@ -6,6 +6,10 @@
 
 #include "qc/Tools/QuantRunMain.h"
 
+#include "qc/Tools/ArtifactRunner.h"
+
+#include "quantc/runtime.h"
+
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
 #include "qc/InitAll.h"
@@ -32,7 +36,7 @@ namespace cl = llvm::cl;
 namespace {
 struct Options {
   cl::OptionCategory category{"quant-run options"};
-  cl::opt<std::string> model{cl::Positional, cl::desc("<model.onnx|model.mlir>"),
+  cl::opt<std::string> model{cl::Positional, cl::desc("<model.onnx|model.mlir|model.qc>"),
                              cl::Required, cl::cat(category)};
   cl::list<std::string> inputs{
       "input",
@@ -54,6 +58,11 @@ struct Options {
                             cl::init(0), cl::cat(category)};
   cl::opt<bool> time{"time", cl::desc("Print load, prepare and run times"),
                      cl::cat(category)};
+  cl::opt<std::string> isa{
+      "isa",
+      cl::desc("Artifacts: the most capable ISA variant to use (base, "
+               "dotprod, i8mm; default: what the CPU has)"),
+      cl::cat(category)};
   cl::opt<unsigned> repeat{"repeat",
                            cl::desc("Run this many times (for --time)"),
                            cl::init(1), cl::cat(category)};
@@ -89,75 +98,23 @@ void printSummary(StringRef name, const Tensor &t) {
     llvm::outs() << ", ...";
   llvm::outs() << "]\n";
 }
-} // namespace
+struct GivenInput {
+  std::string spec, name;
+  Tensor tensor;
+};
 
-int qc::quantRunMain(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  Options opts;
-  cl::HideUnrelatedOptions(opts.category);
-  cl::ParseCommandLineOptions(
-      argc, argv,
-      "quant-run: run a model on the quantc reference executor\n\n"
-      "  quant-run model.onnx --input input=batch.npy --output-dir out/\n"
-      "  quant-run model.mlir --input x=x.npy --time --repeat 10\n");
-
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-
-  std::string error;
-  llvm::StringMap<SmallVector<int64_t>> shapes;
-  if (failed(parseInputShapes(opts.inputShapes, shapes, error)))
-    return fail(error);
-
-  // Read the .npy inputs first: for an ONNX model their shapes also fix the
-  // dims that the model leaves dynamic (unless --input-shape says otherwise).
-  struct GivenInput {
-    std::string spec, name;
-    Tensor tensor;
-  };
-  std::vector<GivenInput> given;
-  for (StringRef spec : opts.inputs) {
-    StringRef name, file = spec;
-    if (spec.contains('='))
-      std::tie(name, file) = spec.split('=');
-    FailureOr<Tensor> t = readNpyFile(file, error);
-    if (failed(t))
-      return fail(error);
-    if (!name.empty() && !shapes.count(name) &&
-        StringRef(opts.model).ends_with(".onnx"))
-      shapes[name] = SmallVector<int64_t>(t->shape());
-    given.push_back({spec.str(), name.str(), *t});
-  }
-
-  auto start = std::chrono::steady_clock::now();
-  OwningOpRef<ModuleOp> module = loadModel(&context, opts.model, shapes);
-  if (!module)
-    return 1;
-  double loadSeconds = secondsSince(start);
-  func::FuncOp fn = findEntryFunction(*module, opts.function);
-  if (!fn)
-    return 1;
-
-  start = std::chrono::steady_clock::now();
-  ExecutorOptions execOptions;
-  execOptions.numThreads = opts.threads;
-  FailureOr<std::unique_ptr<Executor>> exe = Executor::create(fn, execOptions);
-  if (failed(exe))
-    return 1;
-  double prepareSeconds = secondsSince(start);
-
-  // Match --input values to the function's inputs by name.
-  ArrayRef<std::string> names = (*exe)->inputNames();
+/// Orders the --input values as the model's inputs `names`.
+FailureOr<std::vector<Tensor>> matchInputs(std::vector<GivenInput> &given,
+                                           ArrayRef<std::string> names,
+                                           std::string &error) {
   std::vector<Tensor> inputs(names.size());
   for (GivenInput &g : given) {
     if (g.name.empty()) {
-      if (names.size() != 1)
-        return fail("--input '" + g.spec + "': the model has " +
-                    Twine(names.size()) + " inputs, write NAME=FILE.npy");
+      if (names.size() != 1) {
+        error = "--input '" + g.spec + "': the model has " +
+                std::to_string(names.size()) + " inputs, write NAME=FILE.npy";
+        return failure();
+      }
       g.name = names[0];
     }
     auto it = llvm::find(names, g.name);
@@ -165,28 +122,26 @@ int qc::quantRunMain(int argc, char **argv) {
       std::string known;
       for (const std::string &n : names)
         known += (known.empty() ? "" : ", ") + n;
-      return fail("--input '" + g.spec + "': the model has no input '" +
-                  g.name + "' (inputs: " + known + ")");
+      error = "--input '" + g.spec + "': the model has no input '" + g.name +
+              "' (inputs: " + known + ")";
+      return failure();
     }
     inputs[it - names.begin()] = g.tensor;
   }
   for (auto [i, t] : llvm::enumerate(inputs))
-    if (t.isNull())
-      return fail("no value for input '" + names[i] +
-                  "': pass --input " + names[i] + "=FILE.npy");
+    if (t.isNull()) {
+      error = "no value for input '" + names[i] + "': pass --input " +
+              names[i] + "=FILE.npy";
+      return failure();
+    }
+  return inputs;
+}
 
-  std::vector<Tensor> outputs;
-  double runSeconds = 0;
-  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
-    start = std::chrono::steady_clock::now();
-    FailureOr<std::vector<Tensor>> result = (*exe)->run(inputs, error);
-    if (failed(result))
-      return fail(error);
-    runSeconds += secondsSince(start);
-    outputs = std::move(*result);
-  }
-
-  ArrayRef<std::string> outNames = (*exe)->outputNames();
+/// Writes the outputs as .npy files into --output-dir (none left behind on
+/// an error), or prints a summary of each.
+int emitOutputs(const Options &opts, ArrayRef<std::string> outNames,
+                ArrayRef<Tensor> outputs) {
+  std::string error;
   if (!opts.outputDir.empty()) {
     if (std::error_code ec = llvm::sys::fs::create_directories(opts.outputDir))
       return fail(opts.outputDir + ": " + ec.message());
@@ -205,6 +160,132 @@ int qc::quantRunMain(int argc, char **argv) {
     for (auto [name, t] : llvm::zip_equal(outNames, outputs))
       printSummary(name, t);
   }
+  return 0;
+}
+
+/// quant-run model.qc/: the artifact's host code through the runtime.
+int runArtifact(const Options &opts, std::vector<GivenInput> &given) {
+  std::string error;
+  auto start = std::chrono::steady_clock::now();
+  uint32_t mask = 0xffffffffu;
+  if (!opts.isa.empty()) {
+    if (opts.isa == "base")
+      mask = 0;
+    else if (opts.isa == "dotprod")
+      mask = QCRT_ISA_DOTPROD;
+    else if (opts.isa != "i8mm" && opts.isa != "all")
+      return fail("--isa must be base, dotprod, i8mm or all");
+  }
+  FailureOr<std::unique_ptr<ArtifactRunner>> runner =
+      ArtifactRunner::open(opts.model, opts.threads, mask, error);
+  if (failed(runner))
+    return fail(error);
+  double loadSeconds = secondsSince(start);
+  FailureOr<std::vector<Tensor>> inputs =
+      matchInputs(given, (*runner)->inputNames(), error);
+  if (failed(inputs))
+    return fail(error);
+  std::vector<Tensor> outputs;
+  double runSeconds = 0;
+  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
+    start = std::chrono::steady_clock::now();
+    FailureOr<std::vector<Tensor>> result = (*runner)->run(*inputs, error);
+    if (failed(result))
+      return fail(error);
+    runSeconds += secondsSince(start);
+    outputs = std::move(*result);
+  }
+  if (int rc = emitOutputs(opts, (*runner)->outputNames(), outputs))
+    return rc;
+  if (opts.time)
+    llvm::errs() << llvm::format(
+        "load: %.3f s, run: %.3f s (%u runs, %.3f ms each, variant %s)\n",
+        loadSeconds, runSeconds, std::max(1u, unsigned(opts.repeat)),
+        1000 * runSeconds / std::max(1u, unsigned(opts.repeat)),
+        (*runner)->variant().str().c_str());
+  return 0;
+}
+} // namespace
+
+int qc::quantRunMain(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  Options opts;
+  cl::HideUnrelatedOptions(opts.category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "quant-run: run a model on the quantc reference executor, or a "
+      "compiled artifact through the runtime\n\n"
+      "  quant-run model.onnx --input input=batch.npy --output-dir out/\n"
+      "  quant-run model.mlir --input x=x.npy --time --repeat 10\n"
+      "  quant-run model.qc --input x=x.npy --output-dir out/\n");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+
+  std::string error;
+  llvm::StringMap<SmallVector<int64_t>> shapes;
+  if (failed(parseInputShapes(opts.inputShapes, shapes, error)))
+    return fail(error);
+
+  // Read the .npy inputs first: for an ONNX model their shapes also fix the
+  // dims that the model leaves dynamic (unless --input-shape says otherwise).
+  std::vector<GivenInput> given;
+  for (StringRef spec : opts.inputs) {
+    StringRef name, file = spec;
+    if (spec.contains('='))
+      std::tie(name, file) = spec.split('=');
+    FailureOr<Tensor> t = readNpyFile(file, error);
+    if (failed(t))
+      return fail(error);
+    if (!name.empty() && !shapes.count(name) &&
+        StringRef(opts.model).ends_with(".onnx"))
+      shapes[name] = SmallVector<int64_t>(t->shape());
+    given.push_back({spec.str(), name.str(), *t});
+  }
+
+  if (ArtifactRunner::isArtifact(opts.model))
+    return runArtifact(opts, given);
+
+  auto start = std::chrono::steady_clock::now();
+  OwningOpRef<ModuleOp> module = loadModel(&context, opts.model, shapes);
+  if (!module)
+    return 1;
+  double loadSeconds = secondsSince(start);
+  func::FuncOp fn = findEntryFunction(*module, opts.function);
+  if (!fn)
+    return 1;
+
+  start = std::chrono::steady_clock::now();
+  ExecutorOptions execOptions;
+  execOptions.numThreads = opts.threads;
+  FailureOr<std::unique_ptr<Executor>> exe = Executor::create(fn, execOptions);
+  if (failed(exe))
+    return 1;
+  double prepareSeconds = secondsSince(start);
+
+  FailureOr<std::vector<Tensor>> matched =
+      matchInputs(given, (*exe)->inputNames(), error);
+  if (failed(matched))
+    return fail(error);
+  std::vector<Tensor> inputs = std::move(*matched);
+
+  std::vector<Tensor> outputs;
+  double runSeconds = 0;
+  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
+    start = std::chrono::steady_clock::now();
+    FailureOr<std::vector<Tensor>> result = (*exe)->run(inputs, error);
+    if (failed(result))
+      return fail(error);
+    runSeconds += secondsSince(start);
+    outputs = std::move(*result);
+  }
+
+  if (int rc = emitOutputs(opts, (*exe)->outputNames(), outputs))
+    return rc;
   if (opts.time) {
     llvm::errs() << llvm::format("load: %.3f s, prepare: %.3f s, run: %.3f s "
                                  "(%u runs, %.3f ms each)\n",
