@@ -122,6 +122,20 @@ RequantChannel requantChannel(double realScale) {
   return c;
 }
 
+/// An error on `op` that names it and, when it has one, its ONNX node:
+/// "'qc.softmax' op (node /head/Softmax): ...".
+InFlightDiagnostic err(Operation *op) {
+  InFlightDiagnostic d = op->emitError();
+  d << "'" << op->getName() << "' op";
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    d << " (node " << name.getName() << ")";
+  d << ": ";
+  return d;
+}
+
 //===----------------------------------------------------------------------===//
 // The lowering
 //===----------------------------------------------------------------------===//
@@ -401,7 +415,7 @@ FailureOr<Value> Lowering::finishInteger(Operation *op, Value acc,
       return acc;
     std::optional<QInfo> y = qinfo(re);
     if (!y || !y->perTensor())
-      return op->emitError("a requantized result must be per-tensor quantized");
+      return err(op) << ("a requantized result must be per-tensor quantized");
     SmallVector<int64_t> mult, add, rshift, half, exp;
     for (float sw : w.scales) {
       RequantChannel c =
@@ -442,7 +456,7 @@ FailureOr<Value> Lowering::finishInteger(Operation *op, Value acc,
   }
   // Float result: f32(acc) * f32(f64(s_x) * f64(s_w[c])).
   if (!re.isF32())
-    return op->emitError("an integer contraction's float result must be f32");
+    return err(op) << ("an integer contraction's float result must be f32");
   SmallVector<float> accScale;
   for (float sw : w.scales)
     accScale.push_back(static_cast<float>(double(sx) * double(sw)));
@@ -502,10 +516,10 @@ LogicalResult Lowering::lowerConstant(qc::ConstantOp op) {
   } else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
     attr = dense.reshape(t.clone(dense.getElementType()));
     if (cast<ShapedType>(attr.getType()).getElementType() != t.getElementType())
-      return op.emitError("constant of type ")
+      return err(op) << ("constant of type ")
              << value.getType() << " does not hold " << t;
   } else {
-    return op.emitError("constant of type ")
+    return err(op) << ("constant of type ")
            << value.getType() << " cannot be lowered as " << t;
   }
   set(op.getResult(), arith::ConstantOp::create(b, op.getLoc(), attr));
@@ -520,20 +534,20 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
                                   ArrayRef<int64_t> dilations, int64_t groups) {
   Location loc = op->getLoc();
   if (op->hasAttr("dynamic_act"))
-    return op->emitError("the dynamic-activation form has no CPU lowering yet");
+    return err(op) << ("the dynamic-activation form has no CPU lowering yet");
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   // Shapes of the operands as lowered (a transposed convolution hands in
   // prepared ones).
   ArrayRef<int64_t> xs = shapeOf(get(xv)), ws = shapeOf(get(wv));
   ArrayRef<int64_t> ys = resultType.getShape();
   if (xs.size() != 4 || ws.size() != 4)
-    return op->emitError("only 2-D convolution (NCHW) is lowered");
+    return err(op) << ("only 2-D convolution (NCHW) is lowered");
   std::optional<QInfo> xq = qinfo(eltOf(xv)), wq = qinfo(eltOf(wv));
   bool integer = xq.has_value();
   if (integer && !wq)
-    return op->emitError("quantized input with a float weight");
+    return err(op) << ("quantized input with a float weight");
   if (wq && !wq->perTensor() && wq->axis != 0)
-    return op->emitError("weight quantized along axis ")
+    return err(op) << ("weight quantized along axis ")
            << wq->axis << "; only output channels (axis 0) are lowered";
   Value x = get(xv), w = get(wv);
   int64_t F = ws[0], Cg = ws[1];
@@ -547,7 +561,7 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   } else {
     accElt = b.getF32Type();
     if (!eltOf(xv).isF32())
-      return op->emitError("only f32 float convolution is lowered");
+      return err(op) << ("only f32 float convolution is lowered");
     padValue = cst(loc, accElt, 0.0);
   }
   x = padSpatial(loc, x, {pads[0], pads[1]}, {pads[2], pads[3]}, padValue);
@@ -652,9 +666,9 @@ LogicalResult Lowering::lowerConvTranspose(ConvTranspose2DOp op) {
   Location loc = op.getLoc();
   auto wc = op.getWeight().getDefiningOp<qc::ConstantOp>();
   if (!wc)
-    return op.emitError("transposed convolution needs a constant weight");
+    return err(op) << ("transposed convolution needs a constant weight");
   if (qinfo(eltOf(op.getInput())) || qinfo(eltOf(op.getWeight())))
-    return op.emitError("quantized transposed convolution has no CPU lowering yet");
+    return err(op) << ("quantized transposed convolution has no CPU lowering yet");
   std::vector<float> src;
   if (auto dense = dyn_cast<DenseElementsAttr>(wc.getValue());
       dense && dense.getElementType().isF32()) {
@@ -666,7 +680,7 @@ LogicalResult Lowering::lowerConvTranspose(ConvTranspose2DOp op) {
       src.assign(values->begin(), values->end());
   }
   if (src.empty())
-    return op.emitError("transposed convolution needs a constant f32 weight");
+    return err(op) << ("transposed convolution needs a constant f32 weight");
   ArrayRef<int64_t> ws = shapeOf(op.getWeight()), xs = shapeOf(op.getInput());
   int64_t groups = op.getGroups();
   int64_t Cin = ws[0], Fg = ws[1], KH = ws[2], KW = ws[3];
@@ -706,7 +720,7 @@ LogicalResult Lowering::lowerConvTranspose(ConvTranspose2DOp op) {
   SmallVector<int64_t> hi = {ekh - p[2] + op_[0], ekw - p[3] + op_[1]};
   if (llvm::any_of(lo, [](int64_t v) { return v < 0; }) ||
       llvm::any_of(hi, [](int64_t v) { return v < 0; }))
-    return op.emitError("transposed convolution pads larger than the kernel");
+    return err(op) << ("transposed convolution pads larger than the kernel");
   SmallVector<int64_t> zero4 = {0, 0, 0, 0};
   x = padSpatial(loc, x, lo, hi, cst(loc, b.getF32Type(), 0.0));
   // Lower as an ordinary convolution on the prepared operands: map the
@@ -729,11 +743,11 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
                                     Value bv) {
   Location loc = op->getLoc();
   if (op->hasAttr("dynamic_act"))
-    return op->emitError("the dynamic-activation form has no CPU lowering yet");
+    return err(op) << ("the dynamic-activation form has no CPU lowering yet");
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   ArrayRef<int64_t> xs = shapeOf(xv), ws = shapeOf(wv);
   if (ws.size() != 2)
-    return op->emitError("linear weight must be rank 2");
+    return err(op) << ("linear weight must be rank 2");
   int64_t N = ws[0];
   int64_t M = 1;
   for (int64_t d : xs.drop_back())
@@ -741,12 +755,12 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
   std::optional<QInfo> xq = qinfo(eltOf(xv)), wq = qinfo(eltOf(wv));
   bool integer = xq.has_value();
   if (integer && !wq)
-    return op->emitError("quantized input with a float weight");
+    return err(op) << ("quantized input with a float weight");
   if (wq && !wq->perTensor() && wq->axis != 0)
-    return op->emitError("linear weight quantized along axis ")
+    return err(op) << ("linear weight quantized along axis ")
            << wq->axis << "; only output channels (axis 0) are lowered";
   if (!integer && !eltOf(xv).isF32())
-    return op->emitError("only f32 float linear is lowered");
+    return err(op) << ("only f32 float linear is lowered");
   Value x = get(xv), w = get(wv);
   // [..., K] -> [M, K]
   SmallVector<ReassociationIndices> collapse;
@@ -846,12 +860,12 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
 LogicalResult Lowering::lowerMatmul(MatMulOp op) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
   if (qinfo(eltOf(lhs)) || qinfo(eltOf(rhs)))
-    return op.emitError("quantized qc.matmul has no CPU lowering yet");
+    return err(op) << ("quantized qc.matmul has no CPU lowering yet");
   if (!eltOf(lhs).isF32() || !eltOf(rhs).isF32())
-    return op.emitError("only f32 matmul is lowered");
+    return err(op) << ("only f32 matmul is lowered");
   ArrayRef<int64_t> as = shapeOf(lhs), bs = shapeOf(rhs);
   if (as.size() < 2 || bs.size() < 2)
-    return op.emitError("matmul operands of rank < 2 are not lowered");
+    return err(op) << ("matmul operands of rank < 2 are not lowered");
   Location loc = op.getLoc();
   auto rt = cast<RankedTensorType>(op.getType());
   ArrayRef<int64_t> ys = rt.getShape();
@@ -898,7 +912,7 @@ LogicalResult Lowering::lowerPool(Pool2DOp op) {
   auto rt = cast<RankedTensorType>(op.getType());
   ArrayRef<int64_t> ys = rt.getShape();
   if (xs.size() != 4)
-    return op.emitError("only 2-D pooling (NCHW) is lowered");
+    return err(op) << ("only 2-D pooling (NCHW) is lowered");
   ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
                     d = op.getDilations(), p = op.getPads();
   bool isMax = op.getKind() == PoolKind::Max;
@@ -906,10 +920,10 @@ LogicalResult Lowering::lowerPool(Pool2DOp op) {
   Value x = get(xv);
   if (xq && !isMax) {
     if (!xq->perTensor() || !qinfo(rt.getElementType()))
-      return op.emitError("quantized average pooling needs per-tensor types");
+      return err(op) << ("quantized average pooling needs per-tensor types");
     x = dequantize(loc, x, eltOf(xv));
   } else if (!xq && !eltOf(xv).isF32()) {
-    return op.emitError("only f32 or quantized pooling is lowered");
+    return err(op) << ("only f32 or quantized pooling is lowered");
   }
   Type elt = cast<ShapedType>(x.getType()).getElementType();
   // Extra padding at the end for ceil mode: every window lies in the pad.
@@ -993,7 +1007,7 @@ LogicalResult Lowering::lowerReduce(ReduceOp op) {
   Location loc = op.getLoc();
   Value xv = op.getInput();
   if (!eltOf(xv).isF32())
-    return op.emitError("only f32 reductions are lowered");
+    return err(op) << ("only f32 reductions are lowered");
   ArrayRef<int64_t> xs = shapeOf(xv);
   unsigned rank = xs.size();
   llvm::SmallDenseSet<int64_t> axes;
@@ -1005,7 +1019,7 @@ LogicalResult Lowering::lowerReduce(ReduceOp op) {
              kind == ReduceKind::SumSquare || kind == ReduceKind::L1 ||
              kind == ReduceKind::L2;
   if (!sum && kind != ReduceKind::Max && kind != ReduceKind::Min)
-    return op.emitError("reduction kind ")
+    return err(op) << ("reduction kind ")
            << stringifyReduceKind(kind) << " has no CPU lowering yet";
   Type accElt = sum ? Type(b.getF64Type()) : Type(b.getF32Type());
   SmallVector<int64_t> redShape;
@@ -1114,7 +1128,7 @@ LogicalResult Lowering::lowerResize(ResizeOp op) {
   Type elt = cast<ShapedType>(x.getType()).getElementType();
   MLIRContext *ctx = b.getContext();
   if (op.getMode() != ResizeMode::Nearest)
-    return op.emitError("only nearest resize has a CPU lowering yet");
+    return err(op) << ("only nearest resize has a CPU lowering yet");
   // One index table per resized dimension; tensor.extract gathers.
   SmallVector<std::pair<Value, AffineMap>> tables;
   SmallVector<int> tableOf(rank, -1);
@@ -1154,7 +1168,7 @@ LogicalResult Lowering::lowerConcat(ConcatOp op) {
   int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
   for (Value in : op.getInputs())
     if (eltOf(in) != cast<RankedTensorType>(op.getType()).getElementType())
-      return op.emitError("concat of differently typed inputs is not lowered");
+      return err(op) << ("concat of differently typed inputs is not lowered");
   Value dest = empty(loc, rt.getShape(), rt.getElementType());
   int64_t offset = 0;
   for (Value in : op.getInputs()) {
@@ -1216,7 +1230,7 @@ LogicalResult Lowering::lowerClamp(Operation *op, std::optional<double> lo,
   ArrayRef<int64_t> shape = shapeOf(xv);
   if (std::optional<QInfo> q = qinfo(elt)) {
     if (!q->perTensor())
-      return op->emitError("per-axis quantized clamp is not lowered");
+      return err(op) << ("per-axis quantized clamp is not lowered");
     int64_t l = lo ? numerics::quantize(static_cast<float>(*lo), q->scale(), q->zp(),
                                         q->qmin, q->qmax)
                    : q->qmin;
@@ -1232,7 +1246,7 @@ LogicalResult Lowering::lowerClamp(Operation *op, std::optional<double> lo,
     return success();
   }
   if (!isa<FloatType>(elt))
-    return op->emitError("integer clamp is not lowered");
+    return err(op) << ("integer clamp is not lowered");
   set(op->getResult(0),
       elementwise(loc, {get(xv)}, shape, elt, [&](OpBuilder &bb, Location ll, ValueRange a) {
         Value v = a[0];
@@ -1250,7 +1264,7 @@ LogicalResult Lowering::lowerUnary(Operation *op) {
   Value xv = op->getOperand(0);
   Type elt = eltOf(xv);
   if (!elt.isF32())
-    return op->emitError("only f32 ") << op->getName() << " is lowered";
+    return err(op) << ("only f32 ") << op->getName() << " is lowered";
   std::function<Value(OpBuilder &, Location, Value)> fn;
   StringRef name = op->getName().getStringRef();
   auto c = [elt](OpBuilder &bb, Location l, double v) -> Value {
@@ -1319,7 +1333,7 @@ LogicalResult Lowering::lowerUnary(Operation *op) {
                                      arith::MulFOp::create(bb, l, c(bb, l, alpha), x));
     };
   } else {
-    return op->emitError("op has no CPU lowering yet");
+    return err(op) << ("has no CPU lowering yet");
   }
   set(op->getResult(0),
       elementwise(loc, {get(xv)}, shapeOf(xv), elt,
@@ -1344,10 +1358,10 @@ LogicalResult Lowering::lowerBinary(Operation *op) {
   }
   Type elt = cast<ShapedType>(l.getType()).getElementType();
   if (cast<ShapedType>(r.getType()).getElementType() != elt)
-    return op->emitError("operands of different element types");
+    return err(op) << ("operands of different element types");
   bool isFloat = isa<FloatType>(elt);
   if (isFloat && !elt.isF32())
-    return op->emitError("only f32 float arithmetic is lowered");
+    return err(op) << ("only f32 float arithmetic is lowered");
   std::function<Value(OpBuilder &, Location, Value, Value)> fn;
   if (name == "qc.add")
     fn = [isFloat](OpBuilder &bb, Location ll, Value a, Value c) -> Value {
@@ -1381,7 +1395,7 @@ LogicalResult Lowering::lowerBinary(Operation *op) {
       return math::PowFOp::create(bb, ll, a, c);
     };
   else
-    return op->emitError("op on ") << elt << " has no CPU lowering yet";
+    return err(op) << ("on ") << elt << " has no CPU lowering yet";
   Value out = elementwise(loc, {l, r}, rt.getShape(), elt,
                           [&](OpBuilder &bb, Location ll, ValueRange a) {
                             return fn(bb, ll, a[0], a[1]);
@@ -1402,16 +1416,16 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   }
   if (auto q = dyn_cast<quant::QuantizeCastOp>(op)) {
     if (!qinfo(eltOf(q.getResult())))
-      return op->emitError("only uniform quantized casts are lowered");
+      return err(op) << ("only uniform quantized casts are lowered");
     Value in = get(q.getInput());
     if (!eltOf(in).isF32())
-      return op->emitError("only f32 values are quantized");
+      return err(op) << ("only f32 values are quantized");
     set(q.getResult(), quantize(op->getLoc(), in, eltOf(q.getResult())));
     return success();
   }
   if (auto d = dyn_cast<quant::DequantizeCastOp>(op)) {
     if (!qinfo(eltOf(d.getInput())))
-      return op->emitError("only uniform quantized casts are lowered");
+      return err(op) << ("only uniform quantized casts are lowered");
     set(d.getResult(), dequantize(op->getLoc(), get(d.getInput()), eltOf(d.getInput())));
     return success();
   }
@@ -1451,7 +1465,7 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
-  return op->emitError("op has no CPU lowering");
+  return err(op) << ("has no CPU lowering");
 }
 
 LogicalResult Lowering::run(func::FuncOp f) {
