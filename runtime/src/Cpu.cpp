@@ -56,10 +56,22 @@ uint32_t qcrt_cpu_isa(void) {
   return isa;
 }
 
+#elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+
+// The compilers' CPU model checks cpuid and that the operating system saves
+// the AVX-512 state (xgetbv) before reporting a feature.
+uint32_t qcrt_cpu_isa(void) {
+  uint32_t isa = 0;
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl"))
+    isa |= QCRT_ISA_AVX512VNNI;
+  return isa;
+}
+
 #else
 
-// x86-64 entries need no QCRT_ISA_* feature; other systems report none, so
-// only "base" variants (isa 0) are picked there.
+// Other systems report no feature, so only "base" variants (isa 0) are
+// picked there.
 uint32_t qcrt_cpu_isa(void) { return 0; }
 
 #endif

@@ -879,9 +879,24 @@ TEST_F(QcrtRuntime, LastErrorIsPerThread) {
 
 TEST(QcrtRuntimeInfo, CpuAndVersion) {
 #if defined(__x86_64__)
-  EXPECT_EQ(qcrt_cpu_isa(), 0u);
+  EXPECT_EQ(qcrt_cpu_isa() & ~uint32_t(QCRT_ISA_AVX512VNNI), 0u);
+#if defined(__linux__)
+  // The kernel's own view of the CPU: both flags in /proc/cpuinfo.
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  bool vnni = false, vl = false;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("flags", 0) != 0)
+      continue;
+    vnni = line.find(" avx512_vnni") != std::string::npos;
+    vl = line.find(" avx512vl") != std::string::npos;
+    break;
+  }
+  EXPECT_EQ((qcrt_cpu_isa() & QCRT_ISA_AVX512VNNI) != 0, vnni && vl);
 #endif
+#else
   EXPECT_EQ(qcrt_cpu_isa() & ~uint32_t(QCRT_ISA_DOTPROD | QCRT_ISA_I8MM), 0u);
+#endif
   EXPECT_STREQ(qcrt_version(), QCRT_EXPECTED_VERSION);
   qcrt_options o;
   memset(&o, 0x5a, sizeof(o));

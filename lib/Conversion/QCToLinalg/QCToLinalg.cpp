@@ -220,6 +220,15 @@ private:
                                  const QInfo &w, Type resultType,
                                  int64_t channelDim);
 
+  /// The int8 values of constant `v` (a qc.constant of 8-bit storage).
+  std::optional<std::vector<int8_t>> constantInt8(Value v);
+  /// acc[M,N] = bias'[n] + sum_k x[m,k] * w[n,k] with bias' = bias - zx *
+  /// sum_k w[n,k]: a linalg.generic tagged `qc.kernel = "gemm_s8"` whose
+  /// weight operand is the packed [N/8][K/4][8][4] layout.
+  FailureOr<Value> packedGemm(Operation *op, Value x, ArrayRef<int8_t> w,
+                              int64_t M, int64_t N, int64_t K, int32_t zx,
+                              Value bias);
+
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerConstant(qc::ConstantOp op);
   LogicalResult lowerConv(Operation *op, Value x, Value w, Value bias,
@@ -478,6 +487,93 @@ FailureOr<Value> Lowering::finishInteger(Operation *op, Value acc,
         return arith::MulFOp::create(bb, l, f, a[1]);
       },
       {sIn});
+}
+
+static bool weightZpOf(const QInfo &w) {
+  return llvm::any_of(w.zeroPoints, [](int32_t z) { return z != 0; });
+}
+
+std::optional<std::vector<int8_t>> Lowering::constantInt8(Value v) {
+  auto c = v.getDefiningOp<qc::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  Attribute value = c.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (!dense.getElementType().isInteger(8))
+      return std::nullopt;
+    std::vector<int8_t> out;
+    for (const APInt &a : dense.getValues<APInt>())
+      out.push_back(static_cast<int8_t>(a.getSExtValue()));
+    return out;
+  }
+  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(value))
+    if (std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef())
+      return std::vector<int8_t>(data->begin(), data->end());
+  return std::nullopt;
+}
+
+FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
+                                      ArrayRef<int8_t> w, int64_t M, int64_t N,
+                                      int64_t K, int32_t zx, Value bias) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  int64_t N8 = (N + 7) / 8, K4 = (K + 3) / 4;
+  std::vector<int8_t> packed(N8 * K4 * 32, 0);
+  std::vector<int32_t> colsum(N, 0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k) {
+      int8_t v = w[n * K + k];
+      packed[((n / 8) * K4 + k / 4) * 32 + (n % 8) * 4 + k % 4] = v;
+      colsum[n] += v;
+    }
+  auto pt = RankedTensorType::get({N8, K4, 8, 4}, b.getI8Type());
+  Value wp = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(pt, llvm::ArrayRef<int8_t>(packed)));
+  // bias' = bias - zx * colsum, in wrapping i32 arithmetic.
+  std::vector<int32_t> corr(N);
+  for (int64_t n = 0; n < N; ++n)
+    corr[n] = static_cast<int32_t>(static_cast<uint32_t>(-zx) *
+                                   static_cast<uint32_t>(colsum[n]));
+  Value corrV = vec<int32_t>(loc, corr, b.getI32Type());
+  AffineMap chan = AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx);
+  Value init;
+  if (bias)
+    init = elementwise(loc, {}, {M, N}, b.getI32Type(),
+                       [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                         return arith::AddIOp::create(bb, l, a[0], a[1]);
+                       },
+                       {{bias, chan}, {corrV, chan}});
+  else
+    init = elementwise(loc, {}, {M, N}, b.getI32Type(),
+                       [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                       {{corrV, chan}});
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(3, 0, {m, k}, ctx),
+      AffineMap::get(3, 0, {n.floorDiv(8), k.floorDiv(4), n % 8, k % 4}, ctx),
+      AffineMap::get(3, 0, {m, n}, ctx)};
+  using utils::IteratorType;
+  SmallVector<IteratorType> iters = {IteratorType::parallel,
+                                     IteratorType::parallel,
+                                     IteratorType::reduction};
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{x, wp}, ValueRange{init},
+      maps, iters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Type i32 = bb.getI32Type();
+        Value p = arith::MulIOp::create(bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
+                                        arith::ExtSIOp::create(bb, l, i32, a[1]));
+        linalg::YieldOp::create(bb, l, Value(arith::AddIOp::create(bb, l, a[2], p)));
+      });
+  g->setAttr("qc.kernel", b.getStringAttr("gemm_s8"));
+  // sum_k w[n, k], zero padded to whole 8-column tiles: kernels that offset
+  // the activations (x86 vpdpbusd takes unsigned bytes) correct with it.
+  std::vector<int32_t> padded(N8 * 8, 0);
+  std::copy(colsum.begin(), colsum.end(), padded.begin());
+  g->setAttr("qc.colsum",
+             DenseElementsAttr::get(RankedTensorType::get({N8 * 8}, b.getI32Type()),
+                                    llvm::ArrayRef<int32_t>(padded)));
+  return g.getResult(0);
 }
 
 Value Lowering::padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
@@ -770,6 +866,28 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
       lead.push_back(i);
     collapse = {lead, {static_cast<int64_t>(xs.size() - 1)}};
     x = tensor::CollapseShapeOp::create(b, loc, x, collapse);
+  }
+  // Integer form with a constant symmetric int8 weight: the packed GEMM
+  // (docs/CodeGeneration.md). The weight is repacked into 8-column x 4-deep
+  // tiles, and the input's zero point moves into the bias:
+  //   sum_k (x - z_x) * w = sum_k x * w - z_x * sum_k w.
+  if (integer && xq->bits == 8 && wq->bits == 8 && !weightZpOf(*wq)) {
+    if (std::optional<std::vector<int8_t>> wv8 = constantInt8(wv)) {
+      FailureOr<Value> acc = packedGemm(op, x, *wv8, M, N, shapeOf(xv).back(),
+                                        xq->zp(), bv ? get(bv) : Value());
+      if (failed(acc))
+        return failure();
+      auto flatType = RankedTensorType::get({M, N}, resultType.getElementType());
+      FailureOr<Value> r = finishInteger(op, *acc, *xq, *wq, flatType, 1);
+      if (failed(r))
+        return failure();
+      Value out = *r;
+      if (xs.size() != 2)
+        out = tensor::ExpandShapeOp::create(b, loc, convertType(resultType), out,
+                                            collapse);
+      set(op->getResult(0), out);
+      return success();
+    }
   }
   Type accElt = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
   Value init;

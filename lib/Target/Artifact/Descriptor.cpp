@@ -22,7 +22,8 @@ using llvm::StringRef;
 
 static_assert(QCRT_ABI_VERSION == kAbiVersion, "ABI version mismatch");
 static_assert(uint32_t(QCRT_ISA_DOTPROD) == uint32_t(kIsaDotProd) &&
-                  uint32_t(QCRT_ISA_I8MM) == uint32_t(kIsaI8MM),
+                  uint32_t(QCRT_ISA_I8MM) == uint32_t(kIsaI8MM) &&
+                  uint32_t(QCRT_ISA_AVX512VNNI) == uint32_t(kIsaAvx512Vnni),
               "ISA bits differ from the runtime's");
 static_assert(QCRT_MAX_RANK == kMaxRank, "rank limit differs from runtime's");
 

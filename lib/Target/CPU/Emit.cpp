@@ -39,12 +39,14 @@ using namespace mlir::qc::cpu;
 // QCRT_ISA_* of runtime/include/quantc/runtime.h.
 static constexpr uint32_t kIsaDotProd = 1u << 0;
 static constexpr uint32_t kIsaI8MM = 1u << 1;
+static constexpr uint32_t kIsaAvx512Vnni = 1u << 8;
 
 static TargetSpec linuxX86() {
   return {"x86_64-linux-gnu",
           "x86_64-unknown-linux-gnu",
           false,
-          {{"base", 0, "x86-64-v3", ""}}};
+          {{"avx512vnni", kIsaAvx512Vnni, "x86-64-v4", "+avx512vnni"},
+           {"base", 0, "x86-64-v3", ""}}};
 }
 
 static TargetSpec linuxAArch64() {
@@ -149,7 +151,8 @@ makeTargetMachine(const TargetSpec &target, const TargetSpec::Variant &v,
 /// Adds `void <name>_run_<variant>(weights, arena, inputs, outputs, pool)`
 /// calling the model function, and makes everything else internal.
 static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
-                              llvm::StringRef symbol, std::string &error) {
+                              llvm::StringRef symbol, llvm::StringRef variant,
+                              std::string &error) {
   llvm::Function *fn = m.getFunction(model.entry);
   if (!fn) {
     error = "the lowered module has no function '" + model.entry + "'";
@@ -164,6 +167,28 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
   for (llvm::Function &f : m)
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  // Generated kernels exist once per variant (<kernel>_base, _dotprod,
+  // _i8mm); calls go to the declaration <kernel>, bound here to this
+  // variant's body. The other bodies are dropped before code generation.
+  llvm::SmallVector<llvm::Function *> decls;
+  for (llvm::Function &f : m)
+    if (f.isDeclaration() && m.getFunction((f.getName() + "_base").str()))
+      decls.push_back(&f);
+  for (llvm::Function *decl : decls) {
+    std::string base = decl->getName().str();
+    llvm::Function *impl = m.getFunction(base + "_" + variant.str());
+    if (!impl) {
+      error = "no " + variant.str() + " body for kernel " + base;
+      return failure();
+    }
+    decl->replaceAllUsesWith(impl);
+    decl->eraseFromParent();
+    impl->addFnAttr(llvm::Attribute::NoInline);
+    for (const char *v : {"base", "dotprod", "i8mm", "avx512vnni"})
+      if (llvm::Function *other = m.getFunction(base + "_" + v);
+          other && other != impl)
+        other->eraseFromParent();
+  }
   for (llvm::GlobalVariable &g : m.globals())
     if (!g.isDeclaration())
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
@@ -227,7 +252,7 @@ buildVariant(ModuleOp lowered, const LoweredModel &model, llvm::StringRef name,
   }
   m->setTargetTriple(llvm::Triple(target.triple));
   m->setDataLayout(tm->createDataLayout());
-  if (failed(addEntry(*m, model, entrySymbol(name, v.name), error)))
+  if (failed(addEntry(*m, model, entrySymbol(name, v.name), v.name, error)))
     return nullptr;
   for (llvm::Function &f : *m) {
     if (f.isDeclaration())

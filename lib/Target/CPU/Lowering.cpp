@@ -34,6 +34,7 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/ArmNeon/ArmNeonToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
@@ -51,6 +52,7 @@ void cpu::registerCodegenDialects(DialectRegistry &registry) {
   mlir::registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerArmNeonDialectTranslation(registry);
 }
 
 static void registerPassesOnce() {
@@ -393,6 +395,8 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
           "canonicalize,cse")))
     return failure();
   f = *modelFunction(module);
+  if (failed(outlineMicrokernels(module, f)))
+    return failure();
   copiesToLinalg(f);
   if (failed(planArena(f, 1, model.arenaBytes)))
     return failure();
@@ -410,11 +414,12 @@ FailureOr<LoweredModel> cpu::lowerToLLVMDialect(ModuleOp module,
   if (failed(runPipeline(
           module,
           "func.func(convert-linalg-to-loops,lower-affine,canonicalize),"
-          "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+          "convert-vector-to-scf,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+          "convert-vector-to-llvm{enable-arm-neon},"
           "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
           "convert-arith-to-llvm,convert-index-to-llvm,"
           "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-          "convert-cf-to-llvm,reconcile-unrealized-casts")))
+          "convert-cf-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts")))
     return failure();
   return model;
 }

@@ -28,10 +28,12 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* What generated code provides (one descriptor per compiled model).         */
 
-/* CPU features an entry point needs. x86-64 entries need none (0). */
+/* CPU features an entry point needs; 0: the target's baseline (AArch64:
+ * NEON; x86-64: x86-64-v3, i.e. AVX2 and FMA). */
 enum {
   QCRT_ISA_DOTPROD = 1u << 0, /* AArch64 FEAT_DotProd: sdot/udot */
   QCRT_ISA_I8MM = 1u << 1,    /* AArch64 FEAT_I8MM: smmla/usmmla */
+  QCRT_ISA_AVX512VNNI = 1u << 8, /* x86-64 AVX512-VNNI with AVX512VL: vpdpbusd */
 };
 
 typedef struct qcrt_pool qcrt_pool;

@@ -60,6 +60,7 @@ inline constexpr unsigned kMaxRank = 8;
 enum IsaBits : uint32_t {
   kIsaDotProd = 1u << 0,
   kIsaI8MM = 1u << 1,
+  kIsaAvx512Vnni = 1u << 8,
 };
 
 /// Element size in bytes of a manifest dtype (`f32 f16 bf16 f64 i8 u8 i16

@@ -16,6 +16,7 @@
 
 #include "qc/Target/Artifact/Artifact.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/ADT/StringRef.h"
@@ -90,6 +91,11 @@ struct LowerOptions {
 /// emitted as diagnostics on the module.
 FailureOr<LoweredModel> lowerToLLVMDialect(ModuleOp module,
                                            const LowerOptions &options);
+
+/// Replaces the contractions convert-qc-to-linalg tagged (`qc.kernel`) in
+/// the bufferized model `f` by packing loops and calls to generated kernels,
+/// one function per ISA variant each (Microkernels.cpp).
+LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f);
 
 /// The stages before LLVM, for `quant-compile --compile-to` and tests.
 LogicalResult lowerToLinalg(ModuleOp module);

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Writes the single-kernel models the CPU benchmarks compile (qc IR text):
+
+  gemm_s8_M{M}_K{K}_N{N}.mlir   W8A8 linear: int8 activations (quant.qcast of
+                                the f32 input), int8 weight per tensor, f32
+                                output (the int32 accumulator scaled)
+
+Weights are random (fixed seed) and stored as dense_resource blobs.
+"""
+import argparse
+import os
+
+import numpy as np
+
+
+def resource(name, arr):
+    # dense_resource blobs: a 4-byte little-endian alignment, then the bytes.
+    return f'      {name}: "0x{(1).to_bytes(4, "little").hex()}{arr.tobytes().hex()}"'
+
+
+def gemm_s8(m, k, n, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-127, 128, size=(n, k), dtype=np.int8)
+    b = rng.integers(-1000, 1000, size=(n,), dtype=np.int32)
+    x_t = "!quant.uniform<i8:f32, 0.05:3>"
+    w_t = "!quant.uniform<i8<-127:127>:f32, 0.01>"
+    b_t = "!quant.uniform<i32:f32, 5.0E-4>"
+    return f"""func.func @main(%x: tensor<{m}x{k}xf32> {{qc.name = "x"}}) -> (tensor<{m}x{n}xf32> {{qc.name = "y"}}) {{
+  %q = quant.qcast %x : tensor<{m}x{k}xf32> to tensor<{m}x{k}x{x_t}>
+  %w = qc.constant dense_resource<w> : tensor<{n}x{k}xi8> -> tensor<{n}x{k}x{w_t}>
+  %b = qc.constant dense_resource<b> : tensor<{n}xi32> -> tensor<{n}x{b_t}>
+  %y = qc.linear %q, %w, %b : (tensor<{m}x{k}x{x_t}>, tensor<{n}x{k}x{w_t}>, tensor<{n}x{b_t}>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+
+{{-#
+  dialect_resources: {{
+    builtin: {{
+{resource("w", w)},
+{resource("b", b)}
+    }}
+  }}
+#-}}
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--gemm", action="append", default=[], metavar="MxKxN",
+                    help="W8A8 linear shapes (default 128x4096x4096)")
+    args = ap.parse_args()
+    os.makedirs(args.out_dir, exist_ok=True)
+    for spec in args.gemm or ["128x4096x4096"]:
+        m, k, n = (int(v) for v in spec.split("x"))
+        path = os.path.join(args.out_dir, f"gemm_s8_M{m}_K{k}_N{n}.mlir")
+        with open(path, "w") as f:
+            f.write(gemm_s8(m, k, n))
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
