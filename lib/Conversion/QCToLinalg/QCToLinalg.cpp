@@ -224,7 +224,7 @@ private:
   std::optional<std::vector<int8_t>> constantInt8(Value v);
   /// acc[M,N] = bias'[n] + sum_k x[m,k] * w[n,k] with bias' = bias - zx *
   /// sum_k w[n,k]: a linalg.generic tagged `qc.kernel = "gemm_s8"` whose
-  /// weight operand is the packed [N/8][K/4][8][4] layout.
+  /// weight operand is the packed [N/16][K/4][16][4] layout.
   FailureOr<Value> packedGemm(Operation *op, Value x, ArrayRef<int8_t> w,
                               int64_t M, int64_t N, int64_t K, int32_t zx,
                               Value bias);
@@ -517,16 +517,16 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
                                       int64_t K, int32_t zx, Value bias) {
   Location loc = op->getLoc();
   MLIRContext *ctx = b.getContext();
-  int64_t N8 = (N + 7) / 8, K4 = (K + 3) / 4;
-  std::vector<int8_t> packed(N8 * K4 * 32, 0);
+  int64_t N16 = (N + 15) / 16, K4 = (K + 3) / 4;
+  std::vector<int8_t> packed(N16 * K4 * 64, 0);
   std::vector<int32_t> colsum(N, 0);
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k) {
       int8_t v = w[n * K + k];
-      packed[((n / 8) * K4 + k / 4) * 32 + (n % 8) * 4 + k % 4] = v;
+      packed[((n / 16) * K4 + k / 4) * 64 + (n % 16) * 4 + k % 4] = v;
       colsum[n] += v;
     }
-  auto pt = RankedTensorType::get({N8, K4, 8, 4}, b.getI8Type());
+  auto pt = RankedTensorType::get({N16, K4, 16, 4}, b.getI8Type());
   Value wp = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(pt, llvm::ArrayRef<int8_t>(packed)));
   // bias' = bias - zx * colsum, in wrapping i32 arithmetic.
@@ -551,7 +551,7 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
              k = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> maps = {
       AffineMap::get(3, 0, {m, k}, ctx),
-      AffineMap::get(3, 0, {n.floorDiv(8), k.floorDiv(4), n % 8, k % 4}, ctx),
+      AffineMap::get(3, 0, {n.floorDiv(16), k.floorDiv(4), n % 16, k % 4}, ctx),
       AffineMap::get(3, 0, {m, n}, ctx)};
   using utils::IteratorType;
   SmallVector<IteratorType> iters = {IteratorType::parallel,
@@ -566,12 +566,12 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
         linalg::YieldOp::create(bb, l, Value(arith::AddIOp::create(bb, l, a[2], p)));
       });
   g->setAttr("qc.kernel", b.getStringAttr("gemm_s8"));
-  // sum_k w[n, k], zero padded to whole 8-column tiles: kernels that offset
+  // sum_k w[n, k], zero padded to whole 16-column tiles: kernels that offset
   // the activations (x86 vpdpbusd takes unsigned bytes) correct with it.
-  std::vector<int32_t> padded(N8 * 8, 0);
+  std::vector<int32_t> padded(N16 * 16, 0);
   std::copy(colsum.begin(), colsum.end(), padded.begin());
   g->setAttr("qc.colsum",
-             DenseElementsAttr::get(RankedTensorType::get({N8 * 8}, b.getI32Type()),
+             DenseElementsAttr::get(RankedTensorType::get({N16 * 16}, b.getI32Type()),
                                     llvm::ArrayRef<int32_t>(padded)));
   return g.getResult(0);
 }
@@ -868,7 +868,7 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
     x = tensor::CollapseShapeOp::create(b, loc, x, collapse);
   }
   // Integer form with a constant symmetric int8 weight: the packed GEMM
-  // (docs/CodeGeneration.md). The weight is repacked into 8-column x 4-deep
+  // (docs/CodeGeneration.md). The weight is repacked into 16-column x 4-deep
   // tiles, and the input's zero point moves into the bias:
   //   sum_k (x - z_x) * w = sum_k x * w - z_x * sum_k w.
   if (integer && xq->bits == 8 && wq->bits == 8 && !weightZpOf(*wq)) {

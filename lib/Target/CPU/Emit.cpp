@@ -148,6 +148,69 @@ makeTargetMachine(const TargetSpec &target, const TargetSpec::Variant &v,
   return tm;
 }
 
+static const char *const kVariants[] = {"base", "dotprod", "i8mm", "avx512vnni"};
+
+/// Generated kernels exist once per variant (<kernel>_<variant>_pack and
+/// _tiles); the model calls the declaration
+///   <kernel>(x, a, b, c, colsum, pool, tiles, grain)
+/// which is given its body here: this variant's packing, then the tiles on
+/// the runtime's thread pool (qcrt_parallel_for with a task that unpacks
+/// its arguments). The other variants' bodies are dropped.
+static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
+                                 std::string &error) {
+  llvm::SmallVector<llvm::Function *> decls;
+  for (llvm::Function &f : m)
+    if (f.isDeclaration() && m.getFunction((f.getName() + "_base_tiles").str()))
+      decls.push_back(&f);
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
+      "qcrt_parallel_for",
+      llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
+  for (llvm::Function *decl : decls) {
+    std::string base = decl->getName().str();
+    llvm::Function *pack = m.getFunction(base + "_" + variant.str() + "_pack");
+    llvm::Function *tiles = m.getFunction(base + "_" + variant.str() + "_tiles");
+    if (!pack || !tiles || decl->arg_size() != 8) {
+      error = "no " + variant.str() + " body for kernel " + base;
+      return failure();
+    }
+    auto *task = llvm::Function::Create(
+        llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
+        llvm::GlobalValue::InternalLinkage, base + "_task", m);
+    {
+      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
+      llvm::SmallVector<llvm::Value *> args;
+      for (unsigned i = 0; i < 4; ++i)
+        args.push_back(b.CreateLoad(
+            ptr, b.CreateConstInBoundsGEP1_64(ptr, task->getArg(0), i)));
+      args.push_back(task->getArg(1));
+      args.push_back(task->getArg(2));
+      b.CreateCall(tiles, args);
+      b.CreateRetVoid();
+    }
+    decl->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
+    b.CreateCall(pack, {decl->getArg(0), decl->getArg(1)});
+    llvm::Value *frame = b.CreateAlloca(llvm::ArrayType::get(ptr, 4));
+    for (unsigned i = 0; i < 4; ++i)
+      b.CreateStore(decl->getArg(1 + i),
+                    b.CreateConstInBoundsGEP2_64(
+                        llvm::ArrayType::get(ptr, 4), frame, 0, i));
+    b.CreateCall(parallelFor, {decl->getArg(5), decl->getArg(6),
+                               decl->getArg(7), task, frame});
+    b.CreateRetVoid();
+    for (const char *v : kVariants)
+      if (variant != v)
+        for (const char *part : {"_pack", "_tiles"})
+          if (llvm::Function *other = m.getFunction(base + "_" + v + part))
+            other->eraseFromParent();
+  }
+  return success();
+}
+
 /// Adds `void <name>_run_<variant>(weights, arena, inputs, outputs, pool)`
 /// calling the model function, and makes everything else internal.
 static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
@@ -158,7 +221,7 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
     error = "the lowered module has no function '" + model.entry + "'";
     return failure();
   }
-  size_t expected = 2 + model.inputs.size() + model.outputs.size();
+  size_t expected = 3 + model.inputs.size() + model.outputs.size();
   if (fn->arg_size() != expected) {
     error = "the model function takes " + std::to_string(fn->arg_size()) +
             " pointers, expected " + std::to_string(expected);
@@ -167,31 +230,8 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
   for (llvm::Function &f : m)
     if (!f.isDeclaration())
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
-  // Generated kernels exist once per variant (<kernel>_base, _dotprod,
-  // _i8mm); calls go to the declaration <kernel>, bound here to this
-  // variant's body. The other bodies are dropped before code generation.
-  llvm::SmallVector<llvm::Function *> decls;
-  for (llvm::Function &f : m)
-    if (f.isDeclaration() && m.getFunction((f.getName() + "_base").str()))
-      decls.push_back(&f);
-  for (llvm::Function *decl : decls) {
-    std::string base = decl->getName().str();
-    llvm::Function *impl = m.getFunction(base + "_" + variant.str());
-    if (!impl) {
-      error = "no " + variant.str() + " body for kernel " + base;
-      return failure();
-    }
-    decl->replaceAllUsesWith(impl);
-    decl->eraseFromParent();
-    impl->addFnAttr(llvm::Attribute::NoInline);
-    for (const char *v : {"base", "dotprod", "i8mm", "avx512vnni"})
-      if (llvm::Function *other = m.getFunction(base + "_" + v);
-          other && other != impl)
-        other->eraseFromParent();
-  }
-  for (llvm::GlobalVariable &g : m.globals())
-    if (!g.isDeclaration())
-      g.setLinkage(llvm::GlobalValue::InternalLinkage);
+  if (failed(bindKernels(m, variant, error)))
+    return failure();
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
@@ -211,6 +251,7 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
     args.push_back(load(entry->getArg(2), i));
   for (size_t i = 0; i < model.outputs.size(); ++i)
     args.push_back(load(entry->getArg(3), i));
+  args.push_back(entry->getArg(4));
   b.CreateCall(fn, args);
   b.CreateRetVoid();
   return success();

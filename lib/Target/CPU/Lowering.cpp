@@ -365,7 +365,8 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
   func::FuncOp f = *fOr;
   MLIRContext *ctx = module.getContext();
   ctx->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
-                   linalg::LinalgDialect, memref::MemRefDialect>();
+                   linalg::LinalgDialect, LLVM::LLVMDialect,
+                   memref::MemRefDialect>();
   model.entry = f.getName().str();
   model.inputs.clear();
   model.outputs.clear();
@@ -395,7 +396,11 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
           "canonicalize,cse")))
     return failure();
   f = *modelFunction(module);
-  if (failed(outlineMicrokernels(module, f)))
+  // The runtime's thread pool, the last argument (qcrt_entry_fn's `pool`).
+  if (failed(f.insertArgument(f.getNumArguments(),
+                              LLVM::LLVMPointerType::get(ctx), {}, f.getLoc())))
+    return failure();
+  if (failed(outlineMicrokernels(module, f, f.getArguments().back())))
     return failure();
   copiesToLinalg(f);
   if (failed(planArena(f, 1, model.arenaBytes)))

@@ -4,7 +4,7 @@
 //
 // convert-qc-to-linalg tags the contractions that have a fast form
 // (`qc.kernel = "gemm_s8"`: acc[M,N] += x[M,K] * w[N,K] with the constant
-// weight packed as [N/8][K/4][8][4]). After bufferization each tagged
+// weight packed as [N/16][K/4][16][4]). After bufferization each tagged
 // linalg.generic becomes:
 //
 //   a call to @qc_gemm<N>(x, scratch, w, c, colsum), whose body is generated
@@ -116,157 +116,167 @@ void packRows(OpBuilder &b, Location loc, Value x, Value ap, int64_t M,
   memref::StoreOp::create(b, loc, v, ap, ValueRange{t.getInductionVar(), k4, pos});
 }
 
-/// The 8x8 tile loop of the x86 kernel: returns the 8 row accumulators
-/// (vector<8xi32>, columns n0..n0+8) of C tile (i, j).
-SmallVector<Value> vnniTile(OpBuilder &b, Location loc, Value A, Value B,
-                            Value i, Value j, int64_t K4) {
-  auto v8i32 = VectorType::get({8}, b.getI32Type());
-  auto v32i8 = VectorType::get({32}, b.getI8Type());
-  auto v4i8 = VectorType::get({4}, b.getI8Type());
-  auto v1i32 = VectorType::get({1}, b.getI32Type());
-  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Value zero = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(v8i32, b.getI32IntegerAttr(0)));
-  SmallVector<Value> init(8, zero);
-  auto kLoop = scf::ForOp::create(
-      b, loc, c0, idx(b, loc, K4), c1, init,
-      [&](OpBuilder &bb, Location l, Value k, ValueRange accs) {
-        Value bv = vector::LoadOp::create(bb, l, v32i8, B, ValueRange{j, k, c0});
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < 8; ++r) {
-          Value a4 = vector::LoadOp::create(bb, l, v4i8, A,
-                                            ValueRange{i, k, idx(bb, l, 4 * r)});
-          Value a = vector::ExtractOp::create(
-              bb, l, vector::BitCastOp::create(bb, l, v1i32, a4), ArrayRef<int64_t>{0});
-          Value av = vector::BitCastOp::create(
-              bb, l, v32i8, vector::BroadcastOp::create(bb, l, v8i32, a));
-          next.push_back(LLVM::CallIntrinsicOp::create(
-                             bb, l, v8i32, bb.getStringAttr("llvm.x86.avx512.vpdpbusd.256"),
-                             ValueRange{accs[r], av, bv})
-                             .getResult(0));
-        }
-        scf::YieldOp::create(bb, l, next);
-      });
-  return SmallVector<Value>(kLoop.getResults());
-}
-
-/// func.func private @<name>(%x: memref<MxKxi8>, %a: memref<MTxK4x32xi8>,
-///     %b: memref<NTxK4x32xi8>, %c: memref<MxNxi32>, %colsum: memref<NT*8xi32>):
-/// packs x into %a, then C += A * B^T on 8x8 tiles.
-func::FuncOp buildGemmKernel(OpBuilder &mb, Location loc, StringRef name,
-                             MemRefType xType, MemRefType aType,
-                             MemRefType bType, MemRefType cType,
-                             MemRefType sType, DotKind kind) {
-  auto fnType = mb.getFunctionType({xType, aType, bType, cType, sType}, {});
-  auto fn = func::FuncOp::create(mb, loc, name, fnType);
+/// func.func private @<name>_pack(%x: memref<MxKxi8>, %a: memref<MTxK4x32xi8>)
+void buildPack(OpBuilder &mb, Location loc, StringRef name, MemRefType xType,
+               MemRefType aType, DotKind kind) {
+  auto fn = func::FuncOp::create(mb, loc, (name + "_pack").str(),
+                                 mb.getFunctionType({xType, aType}, {}));
   fn.setPrivate();
   OpBuilder b(fn.getContext());
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value X = entry->getArgument(0), A = entry->getArgument(1),
-        B = entry->getArgument(2), C = entry->getArgument(3),
-        S = entry->getArgument(4);
-  int64_t MT = aType.getShape()[0], NT = bType.getShape()[0],
-          K4 = aType.getShape()[1];
+  packRows(b, loc, entry->getArgument(0), entry->getArgument(1),
+           xType.getShape()[0], xType.getShape()[1], kind == DotKind::Vnni);
+  func::ReturnOp::create(b, loc);
+}
+
+/// func.func private @<name>_tiles(%a: memref<MTxK4x32xi8>,
+///     %b: memref<NTxK4x64xi8>, %c: memref<MxNxi32>, %colsum: memref<NT*16xi32>,
+///     %jbegin: index, %jend: index): C += A * B^T on the 8x16 tiles of the
+/// column tiles [jbegin, jend) (one task of qcrt_parallel_for).
+///
+/// A row tile holds 8 rows and a column tile 16 columns, both 4 deep per
+/// step of K. NEON kernels walk an 8x16 tile in two passes of 4 rows, each
+/// with 16 vector<4xi32> accumulators (rows x 4 groups of 4 columns): per
+/// step, one 16-byte load of A (4 rows x 4 bytes), four of B, 16 dot
+/// products. The x86 kernel keeps 8 vector<16xi32> accumulators (one per
+/// row): per step one 64-byte load of B, 8 broadcasts of a row's 4 bytes and
+/// 8 `vpdpbusd`.
+func::FuncOp buildGemmKernel(OpBuilder &mb, Location loc, StringRef name,
+                             MemRefType aType, MemRefType bType,
+                             MemRefType cType, MemRefType sType,
+                             DotKind kind) {
+  Type index = mb.getIndexType();
+  auto fnType =
+      mb.getFunctionType({aType, bType, cType, sType, index, index}, {});
+  auto fn = func::FuncOp::create(mb, loc, (name + "_tiles").str(), fnType);
+  fn.setPrivate();
+  OpBuilder b(fn.getContext());
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value A = entry->getArgument(0), B = entry->getArgument(1),
+        C = entry->getArgument(2), S = entry->getArgument(3);
+  int64_t MT = aType.getShape()[0], K4 = aType.getShape()[1];
   int64_t M = cType.getShape()[0], N = cType.getShape()[1];
-  packRows(b, loc, X, A, M, xType.getShape()[1], kind == DotKind::Vnni);
-  auto v4i32 = VectorType::get({4}, b.getI32Type());
-  auto v16i8 = VectorType::get({16}, b.getI8Type());
-  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1), c16 = idx(b, loc, 16);
+  bool x86 = kind == DotKind::Vnni;
+  int64_t lanes = x86 ? 16 : 4, rows = x86 ? 8 : 4, passes = 8 / rows;
+  int64_t groups = 16 / lanes; // accumulators per row
+  auto accType = VectorType::get({lanes}, b.getI32Type());
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  // Column tiles outside, row tiles inside: a B tile is reused by every row
+  // tile while it is in cache.
+  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(4),
+                                  entry->getArgument(5), c1);
+  b.setInsertionPointToStart(nLoop.getBody());
+  Value j = nLoop.getInductionVar();
+  Value n0 = arith::MulIOp::create(b, loc, j, idx(b, loc, 16));
+  // 128 * colsum for the offset activations of the x86 kernel.
+  Value corr;
+  if (x86) {
+    Value s = vector::LoadOp::create(b, loc, accType, S, ValueRange{n0});
+    corr = arith::ShLIOp::create(
+        b, loc, s,
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(7))));
+  }
   auto mLoop = scf::ForOp::create(b, loc, c0, idx(b, loc, MT), c1);
   b.setInsertionPointToStart(mLoop.getBody());
   Value i = mLoop.getInductionVar();
-  auto nLoop = scf::ForOp::create(b, loc, c0, idx(b, loc, NT), c1);
-  b.setInsertionPointToStart(nLoop.getBody());
-  Value j = nLoop.getInductionVar();
-  // accs[r * W + h]: row r, columns n0 + 4h .. n0 + 4h + 4 (W = 2, 4 lanes)
-  // or n0 .. n0 + 8 (W = 1, 8 lanes, the x86 kernel).
-  SmallVector<Value> accs;
-  int64_t lanes = 4;
-  if (kind == DotKind::Vnni) {
-    accs = vnniTile(b, loc, A, B, i, j, K4);
-    lanes = 8;
-  } else {
+  for (int64_t pass = 0; pass < passes; ++pass) {
     Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(v4i32, b.getI32IntegerAttr(0)));
-    SmallVector<Value> init(16, zero);
+        b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+    SmallVector<Value> init(rows * groups, zero);
     auto kLoop = scf::ForOp::create(
         b, loc, c0, idx(b, loc, K4), c1, init,
         [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
-          Value a0 = vector::LoadOp::create(bb, l, v16i8, A, ValueRange{i, k, c0});
-          Value a1 = vector::LoadOp::create(bb, l, v16i8, A, ValueRange{i, k, c16});
-          Value b0 = vector::LoadOp::create(bb, l, v16i8, B, ValueRange{j, k, c0});
-          Value b1 = vector::LoadOp::create(bb, l, v16i8, B, ValueRange{j, k, c16});
           SmallVector<Value> next;
-          for (int64_t r = 0; r < 8; ++r) {
-            Value av = r < 4 ? a0 : a1;
-            next.push_back(dot4(bb, l, kind, accIn[2 * r], b0, av, r % 4));
-            next.push_back(dot4(bb, l, kind, accIn[2 * r + 1], b1, av, r % 4));
+          if (x86) {
+            auto v64i8 = VectorType::get({64}, bb.getI8Type());
+            auto v4i8 = VectorType::get({4}, bb.getI8Type());
+            auto v1i32 = VectorType::get({1}, bb.getI32Type());
+            Value bv = vector::LoadOp::create(bb, l, v64i8, B, ValueRange{j, k, c0});
+            for (int64_t r = 0; r < 8; ++r) {
+              Value a4 = vector::LoadOp::create(bb, l, v4i8, A,
+                                                ValueRange{i, k, idx(bb, l, 4 * r)});
+              Value a = vector::ExtractOp::create(
+                  bb, l, vector::BitCastOp::create(bb, l, v1i32, a4),
+                  ArrayRef<int64_t>{0});
+              Value av = vector::BitCastOp::create(
+                  bb, l, v64i8, vector::BroadcastOp::create(bb, l, accType, a));
+              next.push_back(LLVM::CallIntrinsicOp::create(
+                                 bb, l, accType,
+                                 bb.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                                 ValueRange{accIn[r], av, bv})
+                                 .getResult(0));
+            }
+          } else {
+            auto v16i8 = VectorType::get({16}, bb.getI8Type());
+            Value av = vector::LoadOp::create(bb, l, v16i8, A,
+                                              ValueRange{i, k, idx(bb, l, 16 * pass)});
+            SmallVector<Value> bv;
+            for (int64_t q = 0; q < 4; ++q)
+              bv.push_back(vector::LoadOp::create(bb, l, v16i8, B,
+                                                  ValueRange{j, k, idx(bb, l, 16 * q)}));
+            for (int64_t r = 0; r < 4; ++r)
+              for (int64_t q = 0; q < 4; ++q)
+                next.push_back(dot4(bb, l, kind, accIn[r * 4 + q], bv[q], av, r));
           }
           scf::YieldOp::create(bb, l, next);
         });
-    accs.assign(kLoop.getResults().begin(), kLoop.getResults().end());
-  }
-  int64_t perRow = 8 / lanes;
-  auto vType = VectorType::get({lanes}, b.getI32Type());
-  // C[m0 + r, n0 + lanes*h ..] += accs[r * perRow + h] (minus 128 * colsum
-  // for the x86 kernel); rows and columns past M and N (the zero padding of
-  // the packed tiles) are not written.
-  Value m0 = arith::MulIOp::create(b, loc, i, idx(b, loc, 8));
-  Value n0 = arith::MulIOp::create(b, loc, j, idx(b, loc, 8));
-  if (kind == DotKind::Vnni) {
-    for (int64_t r = 0; r < 8; ++r) {
-      Value s = vector::LoadOp::create(b, loc, vType, S, ValueRange{n0});
-      Value s128 = arith::ShLIOp::create(
-          b, loc, s,
-          arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vType, b.getI32IntegerAttr(7))));
-      accs[r] = arith::SubIOp::create(b, loc, accs[r], s128);
+    SmallVector<Value> accs(kLoop.getResults());
+    if (x86)
+      for (Value &acc : accs)
+        acc = arith::SubIOp::create(b, loc, acc, corr);
+    // C[m0 + r, n0 + lanes * q ..] += accs[r * groups + q]; rows and columns
+    // past M and N (the zero padding of the packed tiles) are not written.
+    Value m0 = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, i, idx(b, loc, 8)),
+        idx(b, loc, rows * pass));
+    auto le = [&](Value v, int64_t add, int64_t bound) {
+      Value e = arith::AddIOp::create(b, loc, v, idx(b, loc, add));
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, e,
+                                   idx(b, loc, bound));
+    };
+    Value full = arith::AndIOp::create(b, loc, le(m0, rows, M), le(n0, 16, N));
+    auto ifOp = scf::IfOp::create(b, loc, full, /*withElse=*/true);
+    {
+      OpBuilder t = ifOp.getThenBodyBuilder();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t q = 0; q < groups; ++q) {
+          Value row = arith::AddIOp::create(t, loc, m0, idx(t, loc, r));
+          Value col = arith::AddIOp::create(t, loc, n0, idx(t, loc, lanes * q));
+          Value old = vector::LoadOp::create(t, loc, accType, C, ValueRange{row, col});
+          Value sum = arith::AddIOp::create(t, loc, old, accs[r * groups + q]);
+          vector::StoreOp::create(t, loc, sum, C, ValueRange{row, col});
+        }
+    }
+    {
+      OpBuilder e = ifOp.getElseBodyBuilder();
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t cc = 0; cc < 16; ++cc) {
+          Value row = arith::AddIOp::create(e, loc, m0, idx(e, loc, r));
+          Value col = arith::AddIOp::create(e, loc, n0, idx(e, loc, cc));
+          Value inRow = arith::CmpIOp::create(e, loc, arith::CmpIPredicate::slt, row, idx(e, loc, M));
+          Value inCol = arith::CmpIOp::create(e, loc, arith::CmpIPredicate::slt, col, idx(e, loc, N));
+          Value in = arith::AndIOp::create(e, loc, inRow, inCol);
+          auto guard = scf::IfOp::create(e, loc, in, /*withElse=*/false);
+          OpBuilder g = guard.getThenBodyBuilder();
+          Value lane = vector::ExtractOp::create(g, loc, accs[r * groups + cc / lanes],
+                                                 ArrayRef<int64_t>{cc % lanes});
+          Value old = memref::LoadOp::create(g, loc, C, ValueRange{row, col});
+          memref::StoreOp::create(g, loc, arith::AddIOp::create(g, loc, old, lane), C,
+                                  ValueRange{row, col});
+        }
     }
   }
-  auto le = [&](Value v, int64_t add, int64_t bound) {
-    Value e = arith::AddIOp::create(b, loc, v, idx(b, loc, add));
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, e,
-                                 idx(b, loc, bound));
-  };
-  Value full = arith::AndIOp::create(b, loc, le(m0, 8, M), le(n0, 8, N));
-  auto ifOp = scf::IfOp::create(b, loc, full, /*withElse=*/true);
-  {
-    OpBuilder t = ifOp.getThenBodyBuilder();
-    for (int64_t r = 0; r < 8; ++r)
-      for (int64_t h = 0; h < perRow; ++h) {
-        Value row = arith::AddIOp::create(t, loc, m0, idx(t, loc, r));
-        Value col = arith::AddIOp::create(t, loc, n0, idx(t, loc, lanes * h));
-        Value old = vector::LoadOp::create(t, loc, vType, C, ValueRange{row, col});
-        Value sum = arith::AddIOp::create(t, loc, old, accs[r * perRow + h]);
-        vector::StoreOp::create(t, loc, sum, C, ValueRange{row, col});
-      }
-  }
-  {
-    OpBuilder e = ifOp.getElseBodyBuilder();
-    for (int64_t r = 0; r < 8; ++r)
-      for (int64_t cc = 0; cc < 8; ++cc) {
-        Value row = arith::AddIOp::create(e, loc, m0, idx(e, loc, r));
-        Value col = arith::AddIOp::create(e, loc, n0, idx(e, loc, cc));
-        Value inRow = arith::CmpIOp::create(e, loc, arith::CmpIPredicate::slt, row, idx(e, loc, M));
-        Value inCol = arith::CmpIOp::create(e, loc, arith::CmpIPredicate::slt, col, idx(e, loc, N));
-        Value in = arith::AndIOp::create(e, loc, inRow, inCol);
-        auto guard = scf::IfOp::create(e, loc, in, /*withElse=*/false);
-        OpBuilder g = guard.getThenBodyBuilder();
-        Value lane = vector::ExtractOp::create(g, loc, accs[r * perRow + cc / lanes],
-                                               ArrayRef<int64_t>{cc % lanes});
-        Value old = memref::LoadOp::create(g, loc, C, ValueRange{row, col});
-        memref::StoreOp::create(g, loc, arith::AddIOp::create(g, loc, old, lane), C,
-                                ValueRange{row, col});
-      }
-  }
-  b.setInsertionPointAfter(mLoop);
+  b.setInsertionPointAfter(nLoop);
   func::ReturnOp::create(b, loc);
   return fn;
 }
 
 } // namespace
 
-LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f) {
+LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
+                                       Value pool) {
   SmallVector<linalg::GenericOp> gemms;
   f.walk([&](linalg::GenericOp g) {
     auto kind = g->getAttrOfType<StringAttr>("qc.kernel");
@@ -310,18 +320,32 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f) {
                                /*constant=*/true, IntegerAttr());
     }
     Value colsum = memref::GetGlobalOp::create(b, loc, sType, name + "_colsum");
+    Type index = b.getIndexType();
     {
       OpBuilder mb(ctx);
       mb.setInsertionPointToEnd(module.getBody());
+      // Bound per variant by the code generator (Emit.cpp): packs, then
+      // runs the tiles on the runtime's thread pool.
       auto decl = func::FuncOp::create(
-          mb, loc, name, mb.getFunctionType({xt, apType, bpType, ct, sType}, {}));
+          mb, loc, name,
+          mb.getFunctionType({xt, apType, bpType, ct, sType, pool.getType(),
+                              index, index},
+                             {}));
       decl.setPrivate();
-      buildGemmKernel(mb, loc, name + "_base", xt, apType, bpType, ct, sType, DotKind::Generic);
-      buildGemmKernel(mb, loc, name + "_dotprod", xt, apType, bpType, ct, sType, DotKind::SDot);
-      buildGemmKernel(mb, loc, name + "_i8mm", xt, apType, bpType, ct, sType, DotKind::SDot);
-      buildGemmKernel(mb, loc, name + "_avx512vnni", xt, apType, bpType, ct, sType, DotKind::Vnni);
+      for (auto [suffix, kind] :
+           {std::pair<StringRef, DotKind>{"_base", DotKind::Generic},
+            {"_dotprod", DotKind::SDot},
+            {"_i8mm", DotKind::SDot},
+            {"_avx512vnni", DotKind::Vnni}}) {
+        buildPack(mb, loc, name + suffix.str(), xt, apType, kind);
+        buildGemmKernel(mb, loc, name + suffix.str(), apType, bpType, ct, sType, kind);
+      }
     }
-    func::CallOp::create(b, loc, name, TypeRange{}, ValueRange{x, ap, bp, c, colsum});
+    // At least ~64K multiply-accumulates per task.
+    int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, 16 * M * K));
+    func::CallOp::create(b, loc, name, TypeRange{},
+                         ValueRange{x, ap, bp, c, colsum, pool,
+                                    idx(b, loc, NT), idx(b, loc, grain)});
     g.erase();
   }
   return success();

@@ -95,7 +95,8 @@ FailureOr<LoweredModel> lowerToLLVMDialect(ModuleOp module,
 /// Replaces the contractions convert-qc-to-linalg tagged (`qc.kernel`) in
 /// the bufferized model `f` by packing loops and calls to generated kernels,
 /// one function per ISA variant each (Microkernels.cpp).
-LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f);
+/// `pool` is the model function's qcrt_pool argument, handed to the kernels.
+LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f, Value pool);
 
 /// The stages before LLVM, for `quant-compile --compile-to` and tests.
 LogicalResult lowerToLinalg(ModuleOp module);
