@@ -662,6 +662,61 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   }
   x = padSpatial(loc, x, {pads[0], pads[1]}, {pads[2], pads[3]}, padValue);
 
+  // Integer form with a constant symmetric int8 weight and one group: a
+  // packed GEMM over the columns of the (padded) input,
+  //   col[n, oh, ow, c, kh, kw] = x[n, c, oh * s + kh * d, ow * s + kw * d],
+  // acc[n*OH*OW, F] = col[P, C*KH*KW] * w[F, C*KH*KW]^T, then back to NCHW.
+  if (integer && groups == 1 && xq->bits == 8 && wq->bits == 8 &&
+      !weightZpOf(*wq)) {
+    if (std::optional<std::vector<int8_t>> w8 = constantInt8(wv)) {
+      int64_t Nb = ys[0], OH = ys[2], OW = ys[3], C = xs[1], KH = ws[2],
+              KW = ws[3];
+      MLIRContext *ctx = b.getContext();
+      SmallVector<AffineExpr> d;
+      for (unsigned i = 0; i < 6; ++i)
+        d.push_back(getAffineDimExpr(i, ctx));
+      Type i8 = b.getI8Type();
+      Value colInit = empty(loc, {Nb, OH, OW, C, KH, KW}, i8);
+      auto col = linalg::GenericOp::create(
+          b, loc, TypeRange{colInit.getType()}, ValueRange{x}, ValueRange{colInit},
+          SmallVector<AffineMap>{
+              AffineMap::get(6, 0,
+                             {d[0], d[3], d[1] * strides[0] + d[4] * dilations[0],
+                              d[2] * strides[1] + d[5] * dilations[1]},
+                             ctx),
+              b.getMultiDimIdentityMap(6)},
+          SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+          [&](OpBuilder &bb, Location l, ValueRange a) {
+            linalg::YieldOp::create(bb, l, a[0]);
+          });
+      int64_t P = Nb * OH * OW, K = C * KH * KW;
+      Value cols = tensor::CollapseShapeOp::create(
+          b, loc, col.getResult(0),
+          ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+      FailureOr<Value> acc = packedGemm(op, cols, *w8, P, F, K, xq->zp(),
+                                        bv ? get(bv) : Value());
+      if (failed(acc))
+        return failure();
+      auto flatType = RankedTensorType::get({P, F}, resultType.getElementType());
+      FailureOr<Value> r = finishInteger(op, *acc, *xq, *wq, flatType, 1);
+      if (failed(r))
+        return failure();
+      // [N*OH*OW, F] -> [N, OH*OW, F] -> [N, F, OH*OW] -> [N, F, OH, OW]
+      Type re = cast<ShapedType>(r->getType()).getElementType();
+      Value v = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({Nb, OH * OW, F}, re), *r,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+      Value tInit = empty(loc, {Nb, F, OH * OW}, re);
+      v = linalg::TransposeOp::create(b, loc, v, tInit, ArrayRef<int64_t>{0, 2, 1})
+              ->getResult(0);
+      v = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({Nb, F, OH, OW}, re), v,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+      set(op->getResult(0), v);
+      return success();
+    }
+  }
+
   // Accumulator initialised with the bias.
   SmallVector<int64_t> accShape(ys);
   Value init;

@@ -150,12 +150,12 @@ makeTargetMachine(const TargetSpec &target, const TargetSpec::Variant &v,
 
 static const char *const kVariants[] = {"base", "dotprod", "i8mm", "avx512vnni"};
 
-/// Generated kernels exist once per variant (<kernel>_<variant>_pack and
-/// _tiles); the model calls the declaration
-///   <kernel>(x, a, b, c, colsum, pool, tiles, grain)
-/// which is given its body here: this variant's packing, then the tiles on
-/// the runtime's thread pool (qcrt_parallel_for with a task that unpacks
-/// its arguments). The other variants' bodies are dropped.
+/// The generated kernels (Microkernels.cpp) exist once per variant,
+/// <kernel>_<variant>_pack and _tiles; the model calls the declaration
+///   <kernel>(x, a, b, c, colsum, pool, tiles, grain, M, N, K, MT, K4)
+/// which is given its body here: this variant's packing, then the column
+/// tiles on the runtime's thread pool (qcrt_parallel_for with a task that
+/// unpacks its arguments). The other variants' bodies are dropped.
 static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
                                  std::string &error) {
   llvm::SmallVector<llvm::Function *> decls;
@@ -169,11 +169,14 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
   llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
       "qcrt_parallel_for",
       llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
+  // The task's arguments: a, b, c, colsum, M, N, MT, K4.
+  auto *frameType =
+      llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr, i64, i64, i64, i64});
   for (llvm::Function *decl : decls) {
     std::string base = decl->getName().str();
     llvm::Function *pack = m.getFunction(base + "_" + variant.str() + "_pack");
     llvm::Function *tiles = m.getFunction(base + "_" + variant.str() + "_tiles");
-    if (!pack || !tiles || decl->arg_size() != 8) {
+    if (!pack || !tiles || decl->arg_size() != 13) {
       error = "no " + variant.str() + " body for kernel " + base;
       return failure();
     }
@@ -183,9 +186,9 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     {
       llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
       llvm::SmallVector<llvm::Value *> args;
-      for (unsigned i = 0; i < 4; ++i)
-        args.push_back(b.CreateLoad(
-            ptr, b.CreateConstInBoundsGEP1_64(ptr, task->getArg(0), i)));
+      for (unsigned i = 0; i < 8; ++i)
+        args.push_back(b.CreateLoad(frameType->getElementType(i),
+                                    b.CreateStructGEP(frameType, task->getArg(0), i)));
       args.push_back(task->getArg(1));
       args.push_back(task->getArg(2));
       b.CreateCall(tiles, args);
@@ -193,14 +196,14 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     }
     decl->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
-    b.CreateCall(pack, {decl->getArg(0), decl->getArg(1)});
-    llvm::Value *frame = b.CreateAlloca(llvm::ArrayType::get(ptr, 4));
-    for (unsigned i = 0; i < 4; ++i)
-      b.CreateStore(decl->getArg(1 + i),
-                    b.CreateConstInBoundsGEP2_64(
-                        llvm::ArrayType::get(ptr, 4), frame, 0, i));
-    b.CreateCall(parallelFor, {decl->getArg(5), decl->getArg(6),
-                               decl->getArg(7), task, frame});
+    auto arg = [&](unsigned i) { return decl->getArg(i); };
+    // x, a, M, K, MT, K4
+    b.CreateCall(pack, {arg(0), arg(1), arg(8), arg(10), arg(11), arg(12)});
+    llvm::Value *frame = b.CreateAlloca(frameType);
+    unsigned fields[] = {1, 2, 3, 4, 8, 9, 11, 12};
+    for (unsigned i = 0; i < 8; ++i)
+      b.CreateStore(arg(fields[i]), b.CreateStructGEP(frameType, frame, i));
+    b.CreateCall(parallelFor, {arg(5), arg(6), arg(7), task, frame});
     b.CreateRetVoid();
     for (const char *v : kVariants)
       if (variant != v)
@@ -272,7 +275,7 @@ static void optimize(llvm::Module &m, llvm::TargetMachine &tm) {
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::ModulePassManager mpm =
-      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+      pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
   mpm.run(m, mam);
 }
 
