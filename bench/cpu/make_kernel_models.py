@@ -4,6 +4,10 @@
   gemm_s8_M{M}_K{K}_N{N}.mlir   W8A8 linear: int8 activations (quant.qcast of
                                 the f32 input), int8 weight per tensor, f32
                                 output (the int32 accumulator scaled)
+  gemm_s8_i32_M{M}_K{K}_N{N}.mlir
+                                the kernel alone, as ONNX Runtime's
+                                MatMulInteger computes it: int8 input (zero
+                                point 3), int8 weight, int32 output
 
 Weights are random (fixed seed) and stored as dense_resource blobs.
 """
@@ -44,6 +48,28 @@ def gemm_s8(m, k, n, seed=0):
 """
 
 
+def gemm_s8_i32(m, k, n, seed=0):
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-127, 128, size=(n, k), dtype=np.int8)
+    x_t = "!quant.uniform<i8:f32, 0.05:3>"
+    w_t = "!quant.uniform<i8<-127:127>:f32, 0.01>"
+    y_t = "!quant.uniform<i32:f32, 5.0E-4>"
+    return f"""func.func @main(%x: tensor<{m}x{k}x{x_t}> {{qc.name = "x"}}) -> (tensor<{m}x{n}x{y_t}> {{qc.name = "y"}}) {{
+  %w = qc.constant dense_resource<w> : tensor<{n}x{k}xi8> -> tensor<{n}x{k}x{w_t}>
+  %y = qc.linear %x, %w : (tensor<{m}x{k}x{x_t}>, tensor<{n}x{k}x{w_t}>) -> tensor<{m}x{n}x{y_t}>
+  return %y : tensor<{m}x{n}x{y_t}>
+}}
+
+{{-#
+  dialect_resources: {{
+    builtin: {{
+{resource("w", w)}
+    }}
+  }}
+#-}}
+"""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out-dir", required=True)
@@ -53,10 +79,12 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     for spec in args.gemm or ["128x4096x4096"]:
         m, k, n = (int(v) for v in spec.split("x"))
-        path = os.path.join(args.out_dir, f"gemm_s8_M{m}_K{k}_N{n}.mlir")
-        with open(path, "w") as f:
-            f.write(gemm_s8(m, k, n))
-        print(path)
+        for kind, text in (("gemm_s8", gemm_s8(m, k, n)),
+                           ("gemm_s8_i32", gemm_s8_i32(m, k, n))):
+            path = os.path.join(args.out_dir, f"{kind}_M{m}_K{k}_N{n}.mlir")
+            with open(path, "w") as f:
+                f.write(text)
+            print(path)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -131,13 +132,19 @@ static FailureOr<IOSpec> ioSpec(Operation *where, Type type, std::string name,
                                  "(fix dynamic dimensions with --input-shape)";
   IOSpec s;
   s.name = std::move(name);
-  s.dtype = dtypeName(rt.getElementType());
+  Type elt = rt.getElementType();
+  // Quantized inputs and outputs are exchanged as their stored integers.
+  if (auto q = dyn_cast<quant::QuantizedType>(elt))
+    elt = IntegerType::get(elt.getContext(), q.getStorageTypeIntegralWidth(),
+                           q.isSigned() ? IntegerType::Signless
+                                        : IntegerType::Unsigned);
+  s.dtype = dtypeName(elt);
   if (s.dtype.empty() || s.dtype == "i4")
     return where->emitError() << what << " '" << s.name << "' has element type "
                               << rt.getElementType()
                               << ", which the runtime cannot exchange";
   s.shape.assign(rt.getShape().begin(), rt.getShape().end());
-  s.bytes = rt.getNumElements() * elementBytes(rt.getElementType());
+  s.bytes = rt.getNumElements() * elementBytes(elt);
   return s;
 }
 
