@@ -222,12 +222,14 @@ private:
 
   /// The int8 values of constant `v` (a qc.constant of 8-bit storage).
   std::optional<std::vector<int8_t>> constantInt8(Value v);
+  /// The int32 values of constant `v` (a qc.constant of 32-bit storage).
+  std::optional<std::vector<int32_t>> constantInt32(Value v);
   /// acc[M,N] = bias'[n] + sum_k x[m,k] * w[n,k] with bias' = bias - zx *
   /// sum_k w[n,k]: a linalg.generic tagged `qc.kernel = "gemm_s8"` whose
   /// weight operand is the packed [N/16][K/4][16][4] layout.
   FailureOr<Value> packedGemm(Operation *op, Value x, ArrayRef<int8_t> w,
                               int64_t M, int64_t N, int64_t K, int32_t zx,
-                              Value bias);
+                              ArrayRef<int32_t> bias);
 
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerConstant(qc::ConstantOp op);
@@ -512,9 +514,29 @@ std::optional<std::vector<int8_t>> Lowering::constantInt8(Value v) {
   return std::nullopt;
 }
 
+std::optional<std::vector<int32_t>> Lowering::constantInt32(Value v) {
+  auto c = v.getDefiningOp<qc::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  Attribute value = c.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (!dense.getElementType().isInteger(32))
+      return std::nullopt;
+    std::vector<int32_t> out;
+    for (const APInt &a : dense.getValues<APInt>())
+      out.push_back(static_cast<int32_t>(a.getSExtValue()));
+    return out;
+  }
+  if (auto res = dyn_cast<DenseI32ResourceElementsAttr>(value))
+    if (std::optional<ArrayRef<int32_t>> data = res.tryGetAsArrayRef())
+      return std::vector<int32_t>(data->begin(), data->end());
+  return std::nullopt;
+}
+
 FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
                                       ArrayRef<int8_t> w, int64_t M, int64_t N,
-                                      int64_t K, int32_t zx, Value bias) {
+                                      int64_t K, int32_t zx,
+                                      ArrayRef<int32_t> bias) {
   Location loc = op->getLoc();
   MLIRContext *ctx = b.getContext();
   int64_t N16 = (N + 15) / 16, K4 = (K + 3) / 4;
@@ -530,23 +552,20 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
   Value wp = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(pt, llvm::ArrayRef<int8_t>(packed)));
   // bias' = bias - zx * colsum, in wrapping i32 arithmetic.
-  std::vector<int32_t> corr(N);
+  std::vector<int32_t> biasP(N16 * 16, 0);
   for (int64_t n = 0; n < N; ++n)
-    corr[n] = static_cast<int32_t>(static_cast<uint32_t>(-zx) *
-                                   static_cast<uint32_t>(colsum[n]));
-  Value corrV = vec<int32_t>(loc, corr, b.getI32Type());
+    biasP[n] = static_cast<int32_t>(
+        static_cast<uint32_t>(bias.empty() ? 0 : bias[n]) +
+        static_cast<uint32_t>(-zx) * static_cast<uint32_t>(colsum[n]));
+  Value biasV = vec<int32_t>(loc, ArrayRef<int32_t>(biasP).take_front(N),
+                             b.getI32Type());
   AffineMap chan = AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx);
-  Value init;
-  if (bias)
-    init = elementwise(loc, {}, {M, N}, b.getI32Type(),
-                       [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
-                         return arith::AddIOp::create(bb, l, a[0], a[1]);
-                       },
-                       {{bias, chan}, {corrV, chan}});
-  else
-    init = elementwise(loc, {}, {M, N}, b.getI32Type(),
-                       [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
-                       {{corrV, chan}});
+  Value init = elementwise(loc, {}, {M, N}, b.getI32Type(),
+                           [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                           {{biasV, chan}});
+  // The kernel stores bias' + products itself (qc.bias); it drops this
+  // initialisation.
+  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
   AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
              k = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> maps = {
@@ -573,6 +592,9 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
   g->setAttr("qc.colsum",
              DenseElementsAttr::get(RankedTensorType::get({N16 * 16}, b.getI32Type()),
                                     llvm::ArrayRef<int32_t>(padded)));
+  g->setAttr("qc.bias",
+             DenseElementsAttr::get(RankedTensorType::get({N16 * 16}, b.getI32Type()),
+                                    llvm::ArrayRef<int32_t>(biasP)));
   return g.getResult(0);
 }
 
@@ -666,8 +688,11 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   // packed GEMM over the columns of the (padded) input,
   //   col[n, oh, ow, c, kh, kw] = x[n, c, oh * s + kh * d, ow * s + kw * d],
   // acc[n*OH*OW, F] = col[P, C*KH*KW] * w[F, C*KH*KW]^T, then back to NCHW.
+  std::optional<std::vector<int32_t>> biasValues;
+  if (bv)
+    biasValues = constantInt32(bv);
   if (integer && groups == 1 && xq->bits == 8 && wq->bits == 8 &&
-      !weightZpOf(*wq)) {
+      !weightZpOf(*wq) && (!bv || biasValues)) {
     if (std::optional<std::vector<int8_t>> w8 = constantInt8(wv)) {
       int64_t Nb = ys[0], OH = ys[2], OW = ys[3], C = xs[1], KH = ws[2],
               KW = ws[3];
@@ -693,8 +718,9 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
       Value cols = tensor::CollapseShapeOp::create(
           b, loc, col.getResult(0),
           ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
-      FailureOr<Value> acc = packedGemm(op, cols, *w8, P, F, K, xq->zp(),
-                                        bv ? get(bv) : Value());
+      FailureOr<Value> acc = packedGemm(
+          op, cols, *w8, P, F, K, xq->zp(),
+          biasValues ? ArrayRef<int32_t>(*biasValues) : ArrayRef<int32_t>());
       if (failed(acc))
         return failure();
       auto flatType = RankedTensorType::get({P, F}, resultType.getElementType());
@@ -926,10 +952,15 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
   // (docs/CodeGeneration.md). The weight is repacked into 16-column x 4-deep
   // tiles, and the input's zero point moves into the bias:
   //   sum_k (x - z_x) * w = sum_k x * w - z_x * sum_k w.
-  if (integer && xq->bits == 8 && wq->bits == 8 && !weightZpOf(*wq)) {
+  std::optional<std::vector<int32_t>> biasValues;
+  if (bv)
+    biasValues = constantInt32(bv);
+  if (integer && xq->bits == 8 && wq->bits == 8 && !weightZpOf(*wq) &&
+      (!bv || biasValues)) {
     if (std::optional<std::vector<int8_t>> wv8 = constantInt8(wv)) {
-      FailureOr<Value> acc = packedGemm(op, x, *wv8, M, N, shapeOf(xv).back(),
-                                        xq->zp(), bv ? get(bv) : Value());
+      FailureOr<Value> acc =
+          packedGemm(op, x, *wv8, M, N, shapeOf(xv).back(), xq->zp(),
+                     biasValues ? ArrayRef<int32_t>(*biasValues) : ArrayRef<int32_t>());
       if (failed(acc))
         return failure();
       auto flatType = RankedTensorType::get({M, N}, resultType.getElementType());

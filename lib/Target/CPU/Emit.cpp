@@ -152,7 +152,7 @@ static const char *const kVariants[] = {"base", "dotprod", "i8mm", "avx512vnni"}
 
 /// The generated kernels (Microkernels.cpp) exist once per variant,
 /// <kernel>_<variant>_pack and _tiles; the model calls the declaration
-///   <kernel>(x, a, b, c, colsum, pool, tiles, grain, M, N, K, MT, K4)
+///   <kernel>(x, a, b, c, colsum, bias, pool, tiles, grain, M, N, K, MT, K4)
 /// which is given its body here: this variant's packing, then the column
 /// tiles on the runtime's thread pool (qcrt_parallel_for with a task that
 /// unpacks its arguments). The other variants' bodies are dropped.
@@ -169,14 +169,14 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
   llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
       "qcrt_parallel_for",
       llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
-  // The task's arguments: a, b, c, colsum, M, N, MT, K4.
-  auto *frameType =
-      llvm::StructType::get(ctx, {ptr, ptr, ptr, ptr, i64, i64, i64, i64});
+  // The task's arguments: a, b, c, colsum, bias, M, N, MT, K4.
+  auto *frameType = llvm::StructType::get(
+      ctx, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64, i64});
   for (llvm::Function *decl : decls) {
     std::string base = decl->getName().str();
     llvm::Function *pack = m.getFunction(base + "_" + variant.str() + "_pack");
     llvm::Function *tiles = m.getFunction(base + "_" + variant.str() + "_tiles");
-    if (!pack || !tiles || decl->arg_size() != 13) {
+    if (!pack || !tiles || decl->arg_size() != 14) {
       error = "no " + variant.str() + " body for kernel " + base;
       return failure();
     }
@@ -186,7 +186,7 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     {
       llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
       llvm::SmallVector<llvm::Value *> args;
-      for (unsigned i = 0; i < 8; ++i)
+      for (unsigned i = 0; i < 9; ++i)
         args.push_back(b.CreateLoad(frameType->getElementType(i),
                                     b.CreateStructGEP(frameType, task->getArg(0), i)));
       args.push_back(task->getArg(1));
@@ -198,12 +198,12 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
     auto arg = [&](unsigned i) { return decl->getArg(i); };
     // x, a, M, K, MT, K4
-    b.CreateCall(pack, {arg(0), arg(1), arg(8), arg(10), arg(11), arg(12)});
+    b.CreateCall(pack, {arg(0), arg(1), arg(9), arg(11), arg(12), arg(13)});
     llvm::Value *frame = b.CreateAlloca(frameType);
-    unsigned fields[] = {1, 2, 3, 4, 8, 9, 11, 12};
-    for (unsigned i = 0; i < 8; ++i)
+    unsigned fields[] = {1, 2, 3, 4, 5, 9, 10, 12, 13};
+    for (unsigned i = 0; i < 9; ++i)
       b.CreateStore(arg(fields[i]), b.CreateStructGEP(frameType, frame, i));
-    b.CreateCall(parallelFor, {arg(5), arg(6), arg(7), task, frame});
+    b.CreateCall(parallelFor, {arg(6), arg(7), arg(8), task, frame});
     b.CreateRetVoid();
     for (const char *v : kVariants)
       if (variant != v)

@@ -9,7 +9,8 @@
 //
 //   @qc_gemm_s8(x, scratch, w, acc, colsum, pool, tiles, grain, M, N, K, MT, K4)
 //
-// whose operands are the buffers seen as flat memrefs. The kernel bodies are
+// (with one more buffer, the bias after `colsum`) whose operands are the
+// buffers seen as flat memrefs. The kernel bodies are
 // generated here once per module and ISA variant, shape-generic (sizes are
 // arguments), in the vector dialect:
 //
@@ -164,35 +165,46 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   auto i32flat = flatType(mb, mb.getI32Type());
   auto fn = func::FuncOp::create(
       mb, loc, (name + "_tiles").str(),
-      mb.getFunctionType({i8flat, i8flat, i32flat, i32flat, index, index, index,
-                          index, index, index},
+      mb.getFunctionType({i8flat, i8flat, i32flat, i32flat, i32flat, index,
+                          index, index, index, index, index},
                          {}));
   fn.setPrivate();
   OpBuilder b(fn.getContext());
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value A = entry->getArgument(0), B = entry->getArgument(1),
-        C = entry->getArgument(2), S = entry->getArgument(3);
-  Value M = entry->getArgument(4), N = entry->getArgument(5),
-        MT = entry->getArgument(6), K4 = entry->getArgument(7);
+        C = entry->getArgument(2), S = entry->getArgument(3),
+        Bias = entry->getArgument(4);
+  Value M = entry->getArgument(5), N = entry->getArgument(6),
+        MT = entry->getArgument(7), K4 = entry->getArgument(8);
   bool x86 = kind == DotKind::Vnni;
   int64_t lanes = x86 ? 16 : 4, rows = x86 ? 8 : 4, passes = 8 / rows;
   int64_t groups = 16 / lanes; // accumulators per row
   auto accType = VectorType::get({lanes}, b.getI32Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(8),
-                                  entry->getArgument(9), c1);
+  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(9),
+                                  entry->getArgument(10), c1);
   b.setInsertionPointToStart(nLoop.getBody());
   Value j = nLoop.getInductionVar();
   Value n0 = mulc(b, loc, j, 16);
   Value bTile = mulc(b, loc, mul(b, loc, j, K4), 64);
-  // 128 * colsum for the offset activations of the x86 kernel.
-  Value corr;
-  if (x86) {
-    Value s = vector::LoadOp::create(b, loc, accType, S, ValueRange{n0});
-    corr = arith::ShLIOp::create(
-        b, loc, s,
-        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(7))));
+  // What every row of the tile starts from: bias'[n] (the bias with the
+  // input's zero point folded in), minus 128 * colsum[n] for the offset
+  // activations of the x86 kernel.
+  SmallVector<Value> start;
+  for (int64_t q = 0; q < groups; ++q) {
+    Value col = add(b, loc, n0, idx(b, loc, lanes * q));
+    Value v = vector::LoadOp::create(b, loc, accType, Bias, ValueRange{col});
+    if (x86) {
+      Value s = vector::LoadOp::create(b, loc, accType, S, ValueRange{col});
+      v = arith::SubIOp::create(
+          b, loc, v,
+          arith::ShLIOp::create(
+              b, loc, s,
+              arith::ConstantOp::create(
+                  b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(7)))));
+    }
+    start.push_back(v);
   }
   auto mLoop = scf::ForOp::create(b, loc, c0, MT, c1);
   b.setInsertionPointToStart(mLoop.getBody());
@@ -242,10 +254,9 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
           scf::YieldOp::create(bb, l, next);
         });
     SmallVector<Value> accs(kLoop.getResults());
-    if (x86)
-      for (Value &acc : accs)
-        acc = arith::SubIOp::create(b, loc, acc, corr);
-    // C[m0 + r, n0 + lanes * q ..] += accs[r * groups + q]; rows and columns
+    for (auto [k, acc] : llvm::enumerate(accs))
+      acc = arith::AddIOp::create(b, loc, acc, start[k % groups]);
+    // C[m0 + r, n0 + lanes * q ..] = accs[r * groups + q]; rows and columns
     // past M and N (the zero padding of the packed tiles) are not written.
     Value m0 = add(b, loc, mulc(b, loc, i, 8), idx(b, loc, rows * pass));
     auto fits = [&](Value v, int64_t extent, Value bound) {
@@ -260,9 +271,7 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
         for (int64_t q = 0; q < groups; ++q) {
           Value off = add(t, loc, mul(t, loc, add(t, loc, m0, idx(t, loc, r)), N),
                           add(t, loc, n0, idx(t, loc, lanes * q)));
-          Value old = vector::LoadOp::create(t, loc, accType, C, ValueRange{off});
-          Value sum = arith::AddIOp::create(t, loc, old, accs[r * groups + q]);
-          vector::StoreOp::create(t, loc, sum, C, ValueRange{off});
+          vector::StoreOp::create(t, loc, accs[r * groups + q], C, ValueRange{off});
         }
     }
     {
@@ -286,9 +295,7 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
       Value r = rl.getInductionVar(), cc = cl.getInductionVar();
       Value off = add(cb, loc, mul(cb, loc, add(cb, loc, m0, r), N), add(cb, loc, n0, cc));
       Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
-      Value old = memref::LoadOp::create(cb, loc, C, ValueRange{off});
-      memref::StoreOp::create(cb, loc, arith::AddIOp::create(cb, loc, old, v), C,
-                              ValueRange{off});
+      memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
     }
   }
   b.setInsertionPointAfter(nLoop);
@@ -329,7 +336,7 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
     // Bound per variant by the code generator (Emit.cpp).
     auto decl = func::FuncOp::create(
         mb, loc, name,
-        mb.getFunctionType({i8flat, i8flat, i8flat, i32flat, i32flat,
+        mb.getFunctionType({i8flat, i8flat, i8flat, i32flat, i32flat, i32flat,
                             pool.getType(), index, index, index, index, index,
                             index, index},
                            {}));
@@ -349,34 +356,47 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
     Value w = g.getDpsInputOperand(1)->get();
     Value c = g.getDpsInitOperand(0)->get();
     auto colsumAttr = g->getAttrOfType<DenseElementsAttr>("qc.colsum");
+    auto biasAttr = g->getAttrOfType<DenseElementsAttr>("qc.bias");
     auto xt = cast<MemRefType>(x.getType()), wt = cast<MemRefType>(w.getType()),
          ct = cast<MemRefType>(c.getType());
     // The kernels read the buffers as flat row-major arrays; any other
     // layout keeps the loop form.
-    if (!colsumAttr || !xt.getLayout().isIdentity() ||
+    if (!colsumAttr || !biasAttr || !xt.getLayout().isIdentity() ||
         !wt.getLayout().isIdentity() || !ct.getLayout().isIdentity())
       continue;
+    // The kernel writes bias' + products: the initialisation of the
+    // accumulator (tagged qc.kernel_init) is not needed.
+    Operation *init = g->getPrevNode();
+    while (init && !(init->hasAttr("qc.kernel_init") &&
+                     llvm::is_contained(init->getOperands(), c)))
+      init = init->getPrevNode();
+    if (!init)
+      continue;
+    init->erase();
     int64_t M = ct.getShape()[0], N = ct.getShape()[1], K = xt.getShape()[1];
     int64_t MT = (M + 7) / 8, NT = wt.getShape()[0], K4 = wt.getShape()[1];
     Location gloc = g.getLoc();
     OpBuilder b(g);
     Value ap = memref::AllocOp::create(
         b, gloc, MemRefType::get({MT, K4, 32}, b.getI8Type()));
-    std::string global = (name + "_colsum" + Twine(counter++)).str();
-    auto sType = MemRefType::get(colsumAttr.getType().getShape(), b.getI32Type());
-    {
+    auto global = [&](DenseElementsAttr value, StringRef what) -> Value {
+      std::string sym = (name + "_" + what + Twine(counter)).str();
+      auto t = MemRefType::get(value.getType().getShape(), b.getI32Type());
       OpBuilder mb(ctx);
       mb.setInsertionPointToStart(module.getBody());
-      memref::GlobalOp::create(mb, gloc, global, mb.getStringAttr("private"),
-                               sType, colsumAttr, /*constant=*/true,
-                               IntegerAttr());
-    }
-    Value colsum = memref::GetGlobalOp::create(b, gloc, sType, global);
+      memref::GlobalOp::create(mb, gloc, sym, mb.getStringAttr("private"), t,
+                               value, /*constant=*/true, IntegerAttr());
+      return memref::GetGlobalOp::create(b, gloc, t, sym);
+    };
+    Value colsum = global(colsumAttr, "colsum");
+    Value bias = global(biasAttr, "bias");
+    ++counter;
     // At least ~64K multiply-accumulates per task.
     int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, 16 * M * K));
-    SmallVector<Value> args = {flatten(b, gloc, x), flatten(b, gloc, ap),
-                               flatten(b, gloc, w), flatten(b, gloc, c),
-                               flatten(b, gloc, colsum), pool};
+    SmallVector<Value> args = {flatten(b, gloc, x),      flatten(b, gloc, ap),
+                               flatten(b, gloc, w),      flatten(b, gloc, c),
+                               flatten(b, gloc, colsum), flatten(b, gloc, bias),
+                               pool};
     for (int64_t v : {NT, grain, M, N, K, MT, K4})
       args.push_back(idx(b, gloc, v));
     func::CallOp::create(b, gloc, name, TypeRange{}, args);
