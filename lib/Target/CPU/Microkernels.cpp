@@ -122,6 +122,37 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Value M = entry->getArgument(2), K = entry->getArgument(3),
         MT = entry->getArgument(4), K4 = entry->getArgument(5);
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  // Whole tiles (M a multiple of 8, K of 4): copy 4-byte groups.
+  Value whole = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                            arith::RemUIOp::create(b, loc, M, idx(b, loc, 8)), c0),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                            arith::RemUIOp::create(b, loc, K, idx(b, loc, 4)), c0));
+  auto split = scf::IfOp::create(b, loc, whole, /*withElse=*/true);
+  {
+    OpBuilder f = split.getThenBodyBuilder();
+    auto v4i8 = VectorType::get({4}, f.getI8Type());
+    auto t = scf::ForOp::create(f, loc, c0, MT, c1);
+    f.setInsertionPointToStart(t.getBody());
+    auto k4 = scf::ForOp::create(f, loc, c0, K4, c1);
+    f.setInsertionPointToStart(k4.getBody());
+    Value base = mulc(f, loc, add(f, loc, mul(f, loc, t.getInductionVar(), K4),
+                                  k4.getInductionVar()),
+                      32);
+    Value k = mulc(f, loc, k4.getInductionVar(), 4);
+    for (int64_t r = 0; r < 8; ++r) {
+      Value m = add(f, loc, mulc(f, loc, t.getInductionVar(), 8), idx(f, loc, r));
+      Value v = vector::LoadOp::create(f, loc, v4i8, X,
+                                       ValueRange{add(f, loc, mul(f, loc, m, K), k)});
+      if (kind == DotKind::Vnni)
+        v = arith::XOrIOp::create(
+            f, loc, v,
+            arith::ConstantOp::create(f, loc, DenseElementsAttr::get(v4i8, f.getI8IntegerAttr(-128))));
+      vector::StoreOp::create(f, loc, v, A, ValueRange{add(f, loc, base, idx(f, loc, 4 * r))});
+    }
+  }
+  b.setInsertionPointToStart(&split.getElseRegion().front());
   Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
   Value mLast = arith::SubIOp::create(b, loc, M, c1);
   Value kLast = arith::SubIOp::create(b, loc, K, c1);
@@ -150,7 +181,7 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
       memref::StoreOp::create(b, loc, v, A, ValueRange{add(b, loc, base, idx(b, loc, 4 * r + q))});
     }
   }
-  b.setInsertionPointAfter(t);
+  b.setInsertionPointAfter(split);
   func::ReturnOp::create(b, loc);
 }
 
