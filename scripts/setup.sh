@@ -15,6 +15,10 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev
   # calibration: image decoding (stb_image) for image calibration sets
   libstb-dev
+  # generated AArch64 code: cross toolchain for the embedding example and
+  # the runtime, qemu-aarch64 to run them; pkg-config for the runtime's
+  # install test
+  g++-aarch64-linux-gnu qemu-user pkg-config
   # tests: GoogleTest, ONNX's backend node tests, fixture scripts and data
   libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil python3-torch
   libonnx-testdata dataset-fashion-mnist python3-skimage opencv-doc
