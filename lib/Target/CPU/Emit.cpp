@@ -214,6 +214,50 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
   return success();
 }
 
+/// Loop nests outlined by outlineParallelLoops: the declaration
+///   <loop>(buffers..., pool, iterations, grain)
+/// gets a body that runs <loop>_body(buffers..., begin, end) on the pool.
+static void bindParallelLoops(llvm::Module &m) {
+  llvm::SmallVector<llvm::Function *> decls;
+  for (llvm::Function &f : m)
+    if (f.isDeclaration() && m.getFunction((f.getName() + "_body").str()))
+      decls.push_back(&f);
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
+      "qcrt_parallel_for",
+      llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
+  for (llvm::Function *decl : decls) {
+    llvm::Function *body = m.getFunction((decl->getName() + "_body").str());
+    unsigned buffers = decl->arg_size() - 3;
+    auto *frameType = llvm::ArrayType::get(ptr, buffers);
+    auto *task = llvm::Function::Create(
+        llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
+        llvm::GlobalValue::InternalLinkage, decl->getName() + "_task", m);
+    {
+      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
+      llvm::SmallVector<llvm::Value *> args;
+      for (unsigned i = 0; i < buffers; ++i)
+        args.push_back(b.CreateLoad(
+            ptr, b.CreateConstInBoundsGEP2_64(frameType, task->getArg(0), 0, i)));
+      args.push_back(task->getArg(1));
+      args.push_back(task->getArg(2));
+      b.CreateCall(body, args);
+      b.CreateRetVoid();
+    }
+    decl->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
+    llvm::Value *frame = b.CreateAlloca(frameType);
+    for (unsigned i = 0; i < buffers; ++i)
+      b.CreateStore(decl->getArg(i), b.CreateConstInBoundsGEP2_64(frameType, frame, 0, i));
+    b.CreateCall(parallelFor, {decl->getArg(buffers), decl->getArg(buffers + 1),
+                               decl->getArg(buffers + 2), task, frame});
+    b.CreateRetVoid();
+  }
+}
+
 /// Adds `void <name>_run_<variant>(weights, arena, inputs, outputs, pool)`
 /// calling the model function, and makes everything else internal.
 static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
@@ -235,6 +279,7 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   if (failed(bindKernels(m, variant, error)))
     return failure();
+  bindParallelLoops(m);
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),

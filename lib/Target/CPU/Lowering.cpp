@@ -78,7 +78,8 @@ static LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
 static FailureOr<func::FuncOp> modelFunction(ModuleOp module) {
   func::FuncOp found;
   for (auto f : module.getOps<func::FuncOp>()) {
-    if (f.isExternal())
+    // Kernels and outlined loops the code generator adds are private.
+    if (f.isExternal() || f.isPrivate())
       continue;
     if (found)
       return module.emitError("the module holds more than one function; the "
@@ -422,6 +423,11 @@ FailureOr<LoweredModel> cpu::lowerToLLVMDialect(ModuleOp module,
                                                 const LowerOptions &options) {
   LoweredModel model;
   if (failed(lowerToBuffers(module, model, options)))
+    return failure();
+  if (failed(runPipeline(module,
+                         "func.func(convert-linalg-to-parallel-loops,canonicalize)")))
+    return failure();
+  if (failed(outlineParallelLoops(module, *modelFunction(module), 32768)))
     return failure();
   if (failed(runPipeline(
           module,

@@ -1,6 +1,7 @@
 // RUN: quant-opt %s --convert-qc-to-linalg --split-input-file --verify-diagnostics | FileCheck %s
 
-// The integer form of a convolution: the input is padded with its zero point,
+// The integer form of a convolution (here with a weight that is not a
+// constant, so the loop form): the input is padded with its zero point,
 // products of centred i32 values accumulate on top of the i32 bias, and the
 // per-channel fixed-point requantization is spelled out in i64.
 
@@ -10,7 +11,7 @@
 !y = !quant.uniform<i8:f32, 1.0:5>
 
 // CHECK-LABEL: func.func @conv_requant
-// CHECK-SAME: (%[[X:.*]]: tensor<1x1x4x4xi8>) -> tensor<1x2x4x4xi8>
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x4x4xi8>, %{{.*}}: tensor<2x1x3x3xi8>) -> tensor<1x2x4x4xi8>
 // CHECK-DAG: %[[ZP:.*]] = arith.constant -3 : i8
 // CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK:   tensor.yield %[[ZP]] : i8
@@ -32,10 +33,31 @@
 // CHECK:   arith.maxsi
 // CHECK:   arith.minsi
 // CHECK:   arith.trunci %{{.*}} : i64 to i8
-func.func @conv_requant(%x: tensor<1x1x4x4x!x>) -> tensor<1x2x4x4x!y> {
-  %w = qc.constant dense<[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], [[[-1, -2, -3], [-4, -5, -6], [-7, -8, -127]]]]> : tensor<2x1x3x3xi8> -> tensor<2x1x3x3x!w>
+func.func @conv_requant(%x: tensor<1x1x4x4x!x>, %w: tensor<2x1x3x3x!w>) -> tensor<1x2x4x4x!y> {
   %b = qc.constant dense<[100, -100]> : tensor<2xi32> -> tensor<2x!b>
   %y = qc.conv2d %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4x!x>, tensor<2x1x3x3x!w>, tensor<2x!b>) -> tensor<1x2x4x4x!y>
+  return %y : tensor<1x2x4x4x!y>
+}
+
+// -----
+
+// With a constant weight the convolution is an im2col gather of the padded
+// input, the packed GEMM (weight repacked as [1][9/4 -> 3][16][4]), the
+// requantization on [pixels, channels] and a transpose back to NCHW.
+
+!x = !quant.uniform<i8:f32, 0.5:-3>
+!w = !quant.uniform<i8<-127:127>:f32:0, {0.25, 0.125}>
+!y = !quant.uniform<i8:f32, 1.0:5>
+
+// CHECK-LABEL: func.func @conv_gemm
+// CHECK: %[[COL:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x6x6xi8>) outs(%{{.*}} : tensor<1x4x4x1x3x3xi8>)
+// CHECK: tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x4x4x1x3x3xi8> into tensor<16x9xi8>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<16x9xi8>, tensor<1x3x16x4xi8>) {{.*}}qc.kernel = "gemm_s8"
+// CHECK: arith.trunci %{{.*}} : i64 to i8
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x16x2xi8>) outs(%{{.*}} : tensor<1x2x16xi8>) permutation = [0, 2, 1]
+func.func @conv_gemm(%x: tensor<1x1x4x4x!x>) -> tensor<1x2x4x4x!y> {
+  %w = qc.constant dense<[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], [[[-1, -2, -3], [-4, -5, -6], [-7, -8, -127]]]]> : tensor<2x1x3x3xi8> -> tensor<2x1x3x3x!w>
+  %y = qc.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4x!x>, tensor<2x1x3x3x!w>) -> tensor<1x2x4x4x!y>
   return %y : tensor<1x2x4x4x!y>
 }
 

@@ -98,6 +98,12 @@ FailureOr<LoweredModel> lowerToLLVMDialect(ModuleOp module,
 /// `pool` is the model function's qcrt_pool argument, handed to the kernels.
 LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f, Value pool);
 
+/// Outlines the top-level scf.parallel loop nests of the lowered model `f`
+/// that do at least `minWork` innermost iterations, to run on the runtime's
+/// thread pool (Parallel.cpp).
+LogicalResult outlineParallelLoops(ModuleOp module, func::FuncOp f,
+                                   int64_t minWork);
+
 /// The stages before LLVM, for `quant-compile --compile-to` and tests.
 LogicalResult lowerToLinalg(ModuleOp module);
 LogicalResult lowerToBuffers(ModuleOp module, LoweredModel &model,
