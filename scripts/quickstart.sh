@@ -2,9 +2,11 @@
 # Sets everything up, builds quantc and runs its main job on the model the
 # repository ships: the Fashion-MNIST CNN (models/fashion_cnn.onnx) is
 # quantized to W8A8 (int8 weights per channel, int8 activations calibrated on
-# 256 training images), and the float and the quantized model are run by the
-# reference executor on the 10,000 test images of Debian's
-# dataset-fashion-mnist; both accuracies and a few predictions are printed.
+# 256 training images) and compiled to a CPU artifact (generated x86-64 and
+# AArch64 code, weights, C header); the artifact runs through the runtime on
+# the 10,000 test images of Debian's dataset-fashion-mnist, beside the float
+# model on the reference executor; both accuracies and a few predictions are
+# printed.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,10 +31,14 @@ grep -E "qc\.(conv2d|linear|pool2d)" "$work/model.w8a8.mlir" | cut -c1-150
 echo "(per-layer report: $work/report.html)"
 
 echo
-echo "== quant-run $model (float) and $work/model.w8a8.mlir (int8) on 10,000 images =="
-"$build/bin/quant-run" "$model" --input "input=$work/input.npy" --output-dir "$work/float" --time
-"$build/bin/quant-run" "$work/model.w8a8.mlir" --input "input=$work/input.npy" --output-dir "$work/w8a8" --time
+echo "== quant-compile $work/model.w8a8.mlir --target host,aarch64 -o $work/fashion.qc =="
+"$build/bin/quant-compile" "$work/model.w8a8.mlir" --target host,aarch64 -o "$work/fashion.qc"
+find "$work/fashion.qc" -type f | sort | sed "s|$work/||"
 
+echo
+echo "== quant-run $model (float, reference executor) and $work/fashion.qc (generated code) on 10,000 images =="
+"$build/bin/quant-run" "$model" --input "input=$work/input.npy" --output-dir "$work/float" --time
+"$build/bin/quant-run" "$work/fashion.qc" --input "input=$work/input.npy" --output-dir "$work/w8a8" --time
 echo
 echo -n "float: "
 /usr/bin/python3 "$root/python/fixtures/accuracy.py" --labels "$work/labels.npy" \
