@@ -539,7 +539,8 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
                                       ArrayRef<int32_t> bias) {
   Location loc = op->getLoc();
   MLIRContext *ctx = b.getContext();
-  int64_t N16 = (N + 15) / 16, K4 = (K + 3) / 4;
+  // K4 is even (K padded to a multiple of 8): the i8mm kernel steps 8 deep.
+  int64_t N16 = (N + 15) / 16, K4 = 2 * ((K + 7) / 8);
   std::vector<int8_t> packed(N16 * K4 * 64, 0);
   std::vector<int32_t> colsum(N, 0);
   for (int64_t n = 0; n < N; ++n)

@@ -30,8 +30,10 @@
 //     register with one A row broadcast to every lane. `dotprod` uses
 //     arm_neon.intr.sdot, which LLVM folds with the broadcast into the
 //     lane-indexed `sdot vd.4s, vn.16b, vm.4b[i]`; `base` sign-extends,
-//     multiplies and adds groups of four (portable vector code). `i8mm` uses
-//     the dot-product kernel for now.
+//     multiplies and adds groups of four (portable vector code).
+//   - AArch64 `i8mm` packs A as row pairs x 8 bytes and computes 8x8 blocks
+//     per pass with 16 `smmla` (2x2 blocks, 8 deep) per step of 8, on B
+//     column pairs zipped from two 4-deep chunks (K4 is even).
 //   - x86-64 `avx512vnni` keeps one vector<16xi32> accumulator per row: per
 //     step one 64-byte load of B, 8 broadcasts of a row's 4 bytes and 8
 //     `vpdpbusd`. vpdpbusd multiplies unsigned by signed bytes, so x is
@@ -61,7 +63,7 @@ namespace {
 /// inside it, so one function serves every shape.
 constexpr int64_t kFlat = int64_t(1) << 40;
 
-enum class DotKind { Generic, SDot, Vnni };
+enum class DotKind { Generic, SDot, Vnni, Mmla };
 
 Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -182,6 +184,189 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
     }
   }
   b.setInsertionPointAfter(split);
+  func::ReturnOp::create(b, loc);
+}
+
+/// The i8mm packing: a[((t * K8 + k8) * 4 + p) * 16 + h * 8 + j] =
+/// x[8t + 2p + h, 8k8 + j] (row pairs of 8 bytes, the operand layout of
+/// smmla), zero outside [M, K]. K4 is even, K8 = K4 / 2.
+void buildPackMmla(OpBuilder &mb, Location loc, StringRef name) {
+  Type index = mb.getIndexType();
+  auto i8flat = flatType(mb, mb.getI8Type());
+  auto fn = func::FuncOp::create(
+      mb, loc, (name + "_pack").str(),
+      mb.getFunctionType({i8flat, i8flat, index, index, index, index}, {}));
+  fn.setPrivate();
+  OpBuilder b(fn.getContext());
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value X = entry->getArgument(0), A = entry->getArgument(1);
+  Value M = entry->getArgument(2), K = entry->getArgument(3),
+        MT = entry->getArgument(4), K4 = entry->getArgument(5);
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value K8 = arith::DivUIOp::create(b, loc, K4, idx(b, loc, 2));
+  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+  Value mLast = arith::SubIOp::create(b, loc, M, c1);
+  Value kLast = arith::SubIOp::create(b, loc, K, c1);
+  auto t = scf::ForOp::create(b, loc, c0, MT, c1);
+  b.setInsertionPointToStart(t.getBody());
+  auto k8 = scf::ForOp::create(b, loc, c0, K8, c1);
+  b.setInsertionPointToStart(k8.getBody());
+  Value base = mulc(b, loc, add(b, loc, mul(b, loc, t.getInductionVar(), K8),
+                                k8.getInductionVar()),
+                    64);
+  for (int64_t r = 0; r < 8; ++r) {
+    Value m = add(b, loc, mulc(b, loc, t.getInductionVar(), 8), idx(b, loc, r));
+    Value mIn = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, m, M);
+    Value mc = arith::MinSIOp::create(b, loc, m, mLast);
+    for (int64_t j = 0; j < 8; ++j) {
+      Value k = add(b, loc, mulc(b, loc, k8.getInductionVar(), 8), idx(b, loc, j));
+      Value in = arith::AndIOp::create(
+          b, loc, mIn, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k, K));
+      Value kc = arith::MinSIOp::create(b, loc, k, kLast);
+      Value v = memref::LoadOp::create(b, loc, X, ValueRange{add(b, loc, mul(b, loc, mc, K), kc)});
+      v = arith::SelectOp::create(b, loc, in, v, zero);
+      memref::StoreOp::create(b, loc, v, A,
+                              ValueRange{add(b, loc, base, idx(b, loc, r * 8 + j))});
+    }
+  }
+  b.setInsertionPointAfter(t);
+  func::ReturnOp::create(b, loc);
+}
+
+/// The i8mm tiles: 8 rows x 16 columns in two passes of 8 columns. Per step
+/// of 8 along K, four 16-byte loads of A (row pairs x 8 bytes), two of each
+/// of the two 4-deep B chunks, zipped into column pairs x 8 bytes, and 16
+/// `smmla` into 2x2 blocks of the result.
+void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
+  Type index = mb.getIndexType();
+  auto i8flat = flatType(mb, mb.getI8Type());
+  auto i32flat = flatType(mb, mb.getI32Type());
+  auto fn = func::FuncOp::create(
+      mb, loc, (name + "_tiles").str(),
+      mb.getFunctionType({i8flat, i8flat, i32flat, i32flat, i32flat, index,
+                          index, index, index, index, index},
+                         {}));
+  fn.setPrivate();
+  OpBuilder b(fn.getContext());
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value A = entry->getArgument(0), B = entry->getArgument(1),
+        C = entry->getArgument(2), Bias = entry->getArgument(4);
+  Value M = entry->getArgument(5), N = entry->getArgument(6),
+        MT = entry->getArgument(7), K4 = entry->getArgument(8);
+  auto v4i32 = VectorType::get({4}, b.getI32Type());
+  auto v16i8 = VectorType::get({16}, b.getI8Type());
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+  Value K8 = arith::DivUIOp::create(b, loc, K4, idx(b, loc, 2));
+  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(9),
+                                  entry->getArgument(10), c1);
+  b.setInsertionPointToStart(nLoop.getBody());
+  Value j = nLoop.getInductionVar();
+  Value n0 = mulc(b, loc, j, 16);
+  Value bTile = mulc(b, loc, mul(b, loc, j, K4), 64);
+  auto mLoop = scf::ForOp::create(b, loc, c0, MT, c1);
+  b.setInsertionPointToStart(mLoop.getBody());
+  Value i = mLoop.getInductionVar();
+  Value aTile = mulc(b, loc, mul(b, loc, i, K8), 64);
+  for (int64_t pass = 0; pass < 2; ++pass) {
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(v4i32, b.getI32IntegerAttr(0)));
+    SmallVector<Value> init(16, zero); // [row pair p][column pair q]
+    auto kLoop = scf::ForOp::create(
+        b, loc, c0, K8, c1, init,
+        [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
+          Value aOff = add(bb, l, aTile, mulc(bb, l, k, 64));
+          // Chunks 2k and 2k+1 of the column tile, this pass's 8 columns.
+          Value b0Off = add(bb, l, add(bb, l, bTile, mulc(bb, l, k, 128)),
+                            idx(bb, l, 32 * pass));
+          Value b1Off = add(bb, l, b0Off, idx(bb, l, 64));
+          SmallVector<Value> av, bv;
+          for (int64_t p = 0; p < 4; ++p)
+            av.push_back(vector::LoadOp::create(
+                bb, l, v16i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 16 * p))}));
+          for (int64_t g = 0; g < 2; ++g) {
+            Value lo = vector::BitCastOp::create(
+                bb, l, v4i32,
+                vector::LoadOp::create(bb, l, v16i8, B,
+                                       ValueRange{add(bb, l, b0Off, idx(bb, l, 16 * g))}));
+            Value hi = vector::BitCastOp::create(
+                bb, l, v4i32,
+                vector::LoadOp::create(bb, l, v16i8, B,
+                                       ValueRange{add(bb, l, b1Off, idx(bb, l, 16 * g))}));
+            // zip1/zip2 of 32-bit lanes: column (k0-3, k4-7) pairs.
+            static const int64_t zips[2][4] = {{0, 4, 1, 5}, {2, 6, 3, 7}};
+            for (const auto &lanes : zips)
+              bv.push_back(vector::BitCastOp::create(
+                  bb, l, v16i8,
+                  vector::ShuffleOp::create(bb, l, lo, hi, ArrayRef<int64_t>(lanes))));
+          }
+          SmallVector<Value> next;
+          for (int64_t p = 0; p < 4; ++p)
+            for (int64_t q = 0; q < 4; ++q)
+              next.push_back(arm_neon::SmmlaOp::create(bb, l, v4i32, accIn[p * 4 + q],
+                                                       av[p], bv[q]));
+          scf::YieldOp::create(bb, l, next);
+        });
+    // Rows of the 8x8 block: row 2p (2p + 1) of columns 4s .. 4s + 3 is
+    // lanes 0-1 (2-3) of blocks (p, 2s) and (p, 2s + 1).
+    Value colBase = add(b, loc, n0, idx(b, loc, 8 * pass));
+    SmallVector<Value> start;
+    for (int64_t sgm = 0; sgm < 2; ++sgm)
+      start.push_back(vector::LoadOp::create(
+          b, loc, v4i32, Bias, ValueRange{add(b, loc, colBase, idx(b, loc, 4 * sgm))}));
+    SmallVector<Value> rowsOut; // [row][segment]
+    for (int64_t r = 0; r < 8; ++r)
+      for (int64_t sgm = 0; sgm < 2; ++sgm) {
+        int64_t p = r / 2, h = r % 2;
+        Value x = kLoop.getResult(p * 4 + 2 * sgm), y = kLoop.getResult(p * 4 + 2 * sgm + 1);
+        Value row = vector::ShuffleOp::create(
+            b, loc, x, y,
+            h == 0 ? ArrayRef<int64_t>{0, 1, 4, 5} : ArrayRef<int64_t>{2, 3, 6, 7});
+        rowsOut.push_back(arith::AddIOp::create(b, loc, row, start[sgm]));
+      }
+    Value m0 = mulc(b, loc, i, 8);
+    auto fits = [&](Value v, int64_t extent, Value bound) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
+                                   add(b, loc, v, idx(b, loc, extent)), bound);
+    };
+    Value full = arith::AndIOp::create(b, loc, fits(m0, 8, M), fits(colBase, 8, N));
+    auto ifOp = scf::IfOp::create(b, loc, full, /*withElse=*/true);
+    {
+      OpBuilder t = ifOp.getThenBodyBuilder();
+      for (int64_t r = 0; r < 8; ++r)
+        for (int64_t sgm = 0; sgm < 2; ++sgm) {
+          Value off = add(t, loc, mul(t, loc, add(t, loc, m0, idx(t, loc, r)), N),
+                          add(t, loc, colBase, idx(t, loc, 4 * sgm)));
+          vector::StoreOp::create(t, loc, rowsOut[r * 2 + sgm], C, ValueRange{off});
+        }
+    }
+    {
+      OpBuilder e = ifOp.getElseBodyBuilder();
+      auto tileType = MemRefType::get({8, 8}, e.getI32Type());
+      Value tile = memref::AllocaOp::create(e, loc, tileType);
+      for (int64_t r = 0; r < 8; ++r)
+        for (int64_t sgm = 0; sgm < 2; ++sgm)
+          vector::StoreOp::create(e, loc, rowsOut[r * 2 + sgm], tile,
+                                  ValueRange{idx(e, loc, r), idx(e, loc, 4 * sgm)});
+      Value rEnd = arith::MinSIOp::create(e, loc, idx(e, loc, 8),
+                                          arith::SubIOp::create(e, loc, M, m0));
+      Value cEnd = arith::MaxSIOp::create(
+          e, loc, c0,
+          arith::MinSIOp::create(e, loc, idx(e, loc, 8),
+                                 arith::SubIOp::create(e, loc, N, colBase)));
+      auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
+      OpBuilder rb = OpBuilder::atBlockBegin(rl.getBody());
+      auto cl = scf::ForOp::create(rb, loc, c0, cEnd, c1);
+      OpBuilder cb = OpBuilder::atBlockBegin(cl.getBody());
+      Value r = rl.getInductionVar(), cc = cl.getInductionVar();
+      Value off = add(cb, loc, mul(cb, loc, add(cb, loc, m0, r), N),
+                      add(cb, loc, colBase, cc));
+      Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
+      memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
+    }
+  }
+  b.setInsertionPointAfter(nLoop);
   func::ReturnOp::create(b, loc);
 }
 
@@ -375,8 +560,13 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
     for (auto [suffix, kind] :
          {std::pair<StringRef, DotKind>{"_base", DotKind::Generic},
           {"_dotprod", DotKind::SDot},
-          {"_i8mm", DotKind::SDot},
+          {"_i8mm", DotKind::Mmla},
           {"_avx512vnni", DotKind::Vnni}}) {
+      if (kind == DotKind::Mmla) {
+        buildPackMmla(mb, loc, (name + suffix).str());
+        buildTilesMmla(mb, loc, (name + suffix).str());
+        continue;
+      }
       buildPack(mb, loc, (name + suffix).str(), kind);
       buildTiles(mb, loc, (name + suffix).str(), kind);
     }
