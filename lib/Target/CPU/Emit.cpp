@@ -182,7 +182,7 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     }
     auto *task = llvm::Function::Create(
         llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
-        llvm::GlobalValue::InternalLinkage, base + "_task", m);
+        llvm::GlobalValue::InternalLinkage, base + "_" + variant + "_task", m);
     {
       llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
       llvm::SmallVector<llvm::Value *> args;
@@ -194,6 +194,8 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
       b.CreateCall(tiles, args);
       b.CreateRetVoid();
     }
+    // Symbols stay distinct across the variant objects of one library.
+    decl->setName(base + "_" + variant);
     decl->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
     auto arg = [&](unsigned i) { return decl->getArg(i); };
@@ -217,7 +219,7 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
 /// Loop nests outlined by outlineParallelLoops: the declaration
 ///   <loop>(buffers..., pool, iterations, grain)
 /// gets a body that runs <loop>_body(buffers..., begin, end) on the pool.
-static void bindParallelLoops(llvm::Module &m) {
+static void bindParallelLoops(llvm::Module &m, llvm::StringRef variant) {
   llvm::SmallVector<llvm::Function *> decls;
   for (llvm::Function &f : m)
     if (f.isDeclaration() && m.getFunction((f.getName() + "_body").str()))
@@ -231,11 +233,14 @@ static void bindParallelLoops(llvm::Module &m) {
       llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
   for (llvm::Function *decl : decls) {
     llvm::Function *body = m.getFunction((decl->getName() + "_body").str());
+    std::string base = decl->getName().str();
+    decl->setName(base + "_" + variant);
+    body->setName(base + "_" + variant + "_body");
     unsigned buffers = decl->arg_size() - 3;
     auto *frameType = llvm::ArrayType::get(ptr, buffers);
     auto *task = llvm::Function::Create(
         llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
-        llvm::GlobalValue::InternalLinkage, decl->getName() + "_task", m);
+        llvm::GlobalValue::InternalLinkage, base + "_" + variant + "_task", m);
     {
       llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
       llvm::SmallVector<llvm::Value *> args;
@@ -279,7 +284,7 @@ static LogicalResult addEntry(llvm::Module &m, const LoweredModel &model,
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   if (failed(bindKernels(m, variant, error)))
     return failure();
-  bindParallelLoops(m);
+  bindParallelLoops(m, variant);
   llvm::LLVMContext &ctx = m.getContext();
   llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx),
