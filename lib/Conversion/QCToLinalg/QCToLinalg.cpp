@@ -250,6 +250,15 @@ private:
   LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
                            std::optional<double> hi);
 
+  /// The contraction of a float, integer or weight-only form: `maps` index x,
+  /// w and the accumulator `init`; `channel` indexes per-channel weight
+  /// parameters.
+  Value contraction(Location loc, Value x, Value w, Value init,
+                    SmallVector<AffineMap> maps,
+                    ArrayRef<utils::IteratorType> iters, AffineMap channel,
+                    const std::optional<QInfo> &xq,
+                    const std::optional<QInfo> &wq);
+
   /// Pads `v` (NCHW) spatially with `value`.
   Value padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
                    ArrayRef<int64_t> hi, Value value);
@@ -495,42 +504,34 @@ static bool weightZpOf(const QInfo &w) {
   return llvm::any_of(w.zeroPoints, [](int32_t z) { return z != 0; });
 }
 
-std::optional<std::vector<int8_t>> Lowering::constantInt8(Value v) {
+/// The values of constant `v` (a qc.constant whose storage is T-sized
+/// integers), dense or a resource blob.
+template <typename T, typename ResourceAttr>
+static std::optional<std::vector<T>> constantInts(Value v) {
   auto c = v.getDefiningOp<qc::ConstantOp>();
   if (!c)
     return std::nullopt;
   Attribute value = c.getValue();
   if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    if (!dense.getElementType().isInteger(8))
+    if (!dense.getElementType().isInteger(8 * sizeof(T)))
       return std::nullopt;
-    std::vector<int8_t> out;
+    std::vector<T> out;
     for (const APInt &a : dense.getValues<APInt>())
-      out.push_back(static_cast<int8_t>(a.getSExtValue()));
+      out.push_back(static_cast<T>(a.getSExtValue()));
     return out;
   }
-  if (auto res = dyn_cast<DenseI8ResourceElementsAttr>(value))
-    if (std::optional<ArrayRef<int8_t>> data = res.tryGetAsArrayRef())
-      return std::vector<int8_t>(data->begin(), data->end());
+  if (auto res = dyn_cast<ResourceAttr>(value))
+    if (std::optional<ArrayRef<T>> data = res.tryGetAsArrayRef())
+      return std::vector<T>(data->begin(), data->end());
   return std::nullopt;
 }
 
+std::optional<std::vector<int8_t>> Lowering::constantInt8(Value v) {
+  return constantInts<int8_t, DenseI8ResourceElementsAttr>(v);
+}
+
 std::optional<std::vector<int32_t>> Lowering::constantInt32(Value v) {
-  auto c = v.getDefiningOp<qc::ConstantOp>();
-  if (!c)
-    return std::nullopt;
-  Attribute value = c.getValue();
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    if (!dense.getElementType().isInteger(32))
-      return std::nullopt;
-    std::vector<int32_t> out;
-    for (const APInt &a : dense.getValues<APInt>())
-      out.push_back(static_cast<int32_t>(a.getSExtValue()));
-    return out;
-  }
-  if (auto res = dyn_cast<DenseI32ResourceElementsAttr>(value))
-    if (std::optional<ArrayRef<int32_t>> data = res.tryGetAsArrayRef())
-      return std::vector<int32_t>(data->begin(), data->end());
-  return std::nullopt;
+  return constantInts<int32_t, DenseI32ResourceElementsAttr>(v);
 }
 
 FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
@@ -596,6 +597,67 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
   g->setAttr("qc.bias",
              DenseElementsAttr::get(RankedTensorType::get({N16 * 16}, b.getI32Type()),
                                     llvm::ArrayRef<int32_t>(biasP)));
+  return g.getResult(0);
+}
+
+Value Lowering::contraction(Location loc, Value x, Value w, Value init,
+                            SmallVector<AffineMap> maps,
+                            ArrayRef<utils::IteratorType> iters,
+                            AffineMap channel, const std::optional<QInfo> &xq,
+                            const std::optional<QInfo> &wq) {
+  bool integer = xq.has_value();
+  bool weightZp = wq && weightZpOf(*wq);
+  bool perTensorW = wq && wq->perTensor();
+  SmallVector<Value> inputs = {x, w};
+  // Per-channel parameters go in between the operands and the result.
+  AffineMap out = maps.pop_back_val();
+  if (wq && !perTensorW) {
+    if (integer && weightZp) {
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(channel);
+    } else if (!integer) {
+      inputs.push_back(vec<float>(loc, wq->scales, b.getF32Type()));
+      maps.push_back(channel);
+      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
+      maps.push_back(channel);
+    }
+  }
+  maps.push_back(out);
+  int32_t zx = integer ? xq->zp() : 0;
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        if (integer) {
+          Type i32 = bb.getI32Type();
+          Value xc = arith::SubIOp::create(
+              bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
+              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zx)));
+          Value wc = arith::ExtSIOp::create(bb, l, i32, a[1]);
+          if (weightZp)
+            wc = arith::SubIOp::create(
+                bb, l, wc,
+                perTensorW ? Value(arith::ConstantOp::create(
+                                 bb, l, bb.getI32IntegerAttr(wq->zp())))
+                           : a[2]);
+          Value prod = arith::MulIOp::create(bb, l, xc, wc);
+          linalg::YieldOp::create(bb, l,
+                                  Value(arith::AddIOp::create(bb, l, a.back(), prod)));
+          return;
+        }
+        Value wf = a[1];
+        if (wq) {
+          Value s = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getF32FloatAttr(wq->scale())))
+                               : a[2];
+          Value z = perTensorW ? Value(arith::ConstantOp::create(
+                                     bb, l, bb.getI32IntegerAttr(wq->zp())))
+                               : a[3];
+          wf = dequantizeScalar(bb, l, a[1], s, z);
+        }
+        Value prod = arith::MulFOp::create(bb, l, a[0], wf);
+        linalg::YieldOp::create(bb, l,
+                                Value(arith::AddFOp::create(bb, l, a.back(), prod)));
+      });
   return g.getResult(0);
 }
 
@@ -769,63 +831,14 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
                       ow * strides[1] + kw * dilations[1]},
                      ctx),
       AffineMap::get(7, 0, {f, c, kh, kw}, ctx)};
-  SmallVector<Value> inputs = {x, w};
-  bool weightZp = wq && llvm::any_of(wq->zeroPoints, [](int32_t z) { return z; });
-  if (wq && !wq->perTensor()) {
-    if (integer && weightZp) {
-      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
-      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
-    } else if (!integer) {
-      inputs.push_back(vec<float>(loc, wq->scales, b.getF32Type()));
-      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
-      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
-      maps.push_back(AffineMap::get(7, 0, {f}, ctx));
-    }
-  }
   maps.push_back(AffineMap::get(7, 0, {n, f, oh, ow}, ctx));
   using utils::IteratorType;
   SmallVector<IteratorType> iters = {
       IteratorType::parallel,  IteratorType::parallel,  IteratorType::parallel,
       IteratorType::parallel,  IteratorType::reduction, IteratorType::reduction,
       IteratorType::reduction};
-  int32_t zx = integer ? xq->zp() : 0;
-  bool perTensorW = wq && wq->perTensor();
-  auto g = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
-      [&](OpBuilder &bb, Location l, ValueRange a) {
-        Value prod;
-        if (integer) {
-          Type i32 = bb.getI32Type();
-          Value xc = arith::SubIOp::create(
-              bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
-              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zx)));
-          Value wc = arith::ExtSIOp::create(bb, l, i32, a[1]);
-          if (weightZp)
-            wc = arith::SubIOp::create(
-                bb, l, wc,
-                perTensorW ? Value(arith::ConstantOp::create(
-                                 bb, l, bb.getI32IntegerAttr(wq->zp())))
-                           : a[2]);
-          prod = arith::MulIOp::create(bb, l, xc, wc);
-          linalg::YieldOp::create(bb, l,
-                                  Value(arith::AddIOp::create(bb, l, a.back(), prod)));
-          return;
-        }
-        Value wf = a[1];
-        if (wq) {
-          Value s = perTensorW ? Value(arith::ConstantOp::create(
-                                     bb, l, bb.getF32FloatAttr(wq->scale())))
-                               : a[2];
-          Value z = perTensorW ? Value(arith::ConstantOp::create(
-                                     bb, l, bb.getI32IntegerAttr(wq->zp())))
-                               : a[3];
-          wf = dequantizeScalar(bb, l, a[1], s, z);
-        }
-        prod = arith::MulFOp::create(bb, l, a[0], wf);
-        linalg::YieldOp::create(bb, l,
-                                Value(arith::AddFOp::create(bb, l, a.back(), prod)));
-      });
-  Value acc = g.getResult(0);
+  Value acc = contraction(loc, x, w, init, maps, iters,
+                          AffineMap::get(7, 0, {f}, ctx), xq, wq);
   if (!integer) {
     set(op->getResult(0), acc);
     return success();
@@ -989,63 +1002,15 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
   MLIRContext *ctx = b.getContext();
   AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
              k = getAffineDimExpr(2, ctx);
-  SmallVector<Value> inputs = {x, w};
   SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
-                                 AffineMap::get(3, 0, {n, k}, ctx)};
-  bool weightZp = wq && llvm::any_of(wq->zeroPoints, [](int32_t z) { return z; });
-  bool perTensorW = wq && wq->perTensor();
-  if (wq && !perTensorW) {
-    if (integer && weightZp) {
-      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
-      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
-    } else if (!integer) {
-      inputs.push_back(vec<float>(loc, wq->scales, b.getF32Type()));
-      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
-      inputs.push_back(vec<int32_t>(loc, wq->zeroPoints, b.getI32Type()));
-      maps.push_back(AffineMap::get(3, 0, {n}, ctx));
-    }
-  }
-  maps.push_back(AffineMap::get(3, 0, {m, n}, ctx));
+                                 AffineMap::get(3, 0, {n, k}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
   using utils::IteratorType;
   SmallVector<IteratorType> iters = {IteratorType::parallel,
                                      IteratorType::parallel,
                                      IteratorType::reduction};
-  int32_t zx = integer ? xq->zp() : 0;
-  auto g = linalg::GenericOp::create(
-      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
-      [&](OpBuilder &bb, Location l, ValueRange a) {
-        if (integer) {
-          Type i32 = bb.getI32Type();
-          Value xc = arith::SubIOp::create(
-              bb, l, arith::ExtSIOp::create(bb, l, i32, a[0]),
-              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(zx)));
-          Value wc = arith::ExtSIOp::create(bb, l, i32, a[1]);
-          if (weightZp)
-            wc = arith::SubIOp::create(
-                bb, l, wc,
-                perTensorW ? Value(arith::ConstantOp::create(
-                                 bb, l, bb.getI32IntegerAttr(wq->zp())))
-                           : a[2]);
-          Value prod = arith::MulIOp::create(bb, l, xc, wc);
-          linalg::YieldOp::create(bb, l,
-                                  Value(arith::AddIOp::create(bb, l, a.back(), prod)));
-          return;
-        }
-        Value wf = a[1];
-        if (wq) {
-          Value s = perTensorW ? Value(arith::ConstantOp::create(
-                                     bb, l, bb.getF32FloatAttr(wq->scale())))
-                               : a[2];
-          Value z = perTensorW ? Value(arith::ConstantOp::create(
-                                     bb, l, bb.getI32IntegerAttr(wq->zp())))
-                               : a[3];
-          wf = dequantizeScalar(bb, l, a[1], s, z);
-        }
-        Value prod = arith::MulFOp::create(bb, l, a[0], wf);
-        linalg::YieldOp::create(bb, l,
-                                Value(arith::AddFOp::create(bb, l, a.back(), prod)));
-      });
-  Value acc = g.getResult(0);
+  Value acc = contraction(loc, x, w, init, maps, iters,
+                          AffineMap::get(3, 0, {n}, ctx), xq, wq);
   SmallVector<int64_t> flatShape = {M, N};
   Value out = acc;
   if (integer) {

@@ -150,6 +150,44 @@ makeTargetMachine(const TargetSpec &target, const TargetSpec::Variant &v,
 
 static const char *const kVariants[] = {"base", "dotprod", "i8mm", "avx512vnni"};
 
+/// Emits, at `b`, a call of `callee(fields..., begin, end)` over [0, n) on the
+/// runtime's thread pool: the fields go into a frame on the stack, and a
+/// task `taskName(frame, begin, end)` unpacks them (qcrt_parallel_for).
+static void callOnPool(llvm::Module &m, llvm::IRBuilder<> &b,
+                       const llvm::Twine &taskName, llvm::Function *callee,
+                       llvm::ArrayRef<llvm::Value *> fields, llvm::Value *pool,
+                       llvm::Value *n, llvm::Value *grain) {
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
+  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
+  llvm::SmallVector<llvm::Type *> types;
+  for (llvm::Value *f : fields)
+    types.push_back(f->getType());
+  auto *frameType = llvm::StructType::get(ctx, types);
+  auto *task = llvm::Function::Create(
+      llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
+      llvm::GlobalValue::InternalLinkage, taskName, m);
+  {
+    llvm::IRBuilder<> tb(llvm::BasicBlock::Create(ctx, "entry", task));
+    llvm::SmallVector<llvm::Value *> args;
+    for (unsigned i = 0; i < fields.size(); ++i)
+      args.push_back(tb.CreateLoad(types[i],
+                                   tb.CreateStructGEP(frameType, task->getArg(0), i)));
+    args.push_back(task->getArg(1));
+    args.push_back(task->getArg(2));
+    tb.CreateCall(callee, args);
+    tb.CreateRetVoid();
+  }
+  llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
+      "qcrt_parallel_for",
+      llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
+  llvm::Value *frame = b.CreateAlloca(frameType);
+  for (unsigned i = 0; i < fields.size(); ++i)
+    b.CreateStore(fields[i], b.CreateStructGEP(frameType, frame, i));
+  b.CreateCall(parallelFor, {pool, n, grain, task, frame});
+}
+
 /// The generated kernels (Microkernels.cpp) exist once per variant,
 /// <kernel>_<variant>_pack and _tiles; the model calls the declaration
 ///   <kernel>(x, a, b, c, colsum, bias, pool, tiles, grain, M, N, K, MT, K4)
@@ -163,15 +201,6 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     if (f.isDeclaration() && m.getFunction((f.getName() + "_base_tiles").str()))
       decls.push_back(&f);
   llvm::LLVMContext &ctx = m.getContext();
-  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
-  llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
-      "qcrt_parallel_for",
-      llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
-  // The task's arguments: a, b, c, colsum, bias, M, N, MT, K4.
-  auto *frameType = llvm::StructType::get(
-      ctx, {ptr, ptr, ptr, ptr, ptr, i64, i64, i64, i64});
   for (llvm::Function *decl : decls) {
     std::string base = decl->getName().str();
     llvm::Function *pack = m.getFunction(base + "_" + variant.str() + "_pack");
@@ -180,32 +209,18 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
       error = "no " + variant.str() + " body for kernel " + base;
       return failure();
     }
-    auto *task = llvm::Function::Create(
-        llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
-        llvm::GlobalValue::InternalLinkage, base + "_" + variant + "_task", m);
-    {
-      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
-      llvm::SmallVector<llvm::Value *> args;
-      for (unsigned i = 0; i < 9; ++i)
-        args.push_back(b.CreateLoad(frameType->getElementType(i),
-                                    b.CreateStructGEP(frameType, task->getArg(0), i)));
-      args.push_back(task->getArg(1));
-      args.push_back(task->getArg(2));
-      b.CreateCall(tiles, args);
-      b.CreateRetVoid();
-    }
     // Symbols stay distinct across the variant objects of one library.
     decl->setName(base + "_" + variant);
     decl->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
-    auto arg = [&](unsigned i) { return decl->getArg(i); };
+    auto arg = [&](unsigned i) -> llvm::Value * { return decl->getArg(i); };
     // x, a, M, K, MT, K4
     b.CreateCall(pack, {arg(0), arg(1), arg(9), arg(11), arg(12), arg(13)});
-    llvm::Value *frame = b.CreateAlloca(frameType);
-    unsigned fields[] = {1, 2, 3, 4, 5, 9, 10, 12, 13};
-    for (unsigned i = 0; i < 9; ++i)
-      b.CreateStore(arg(fields[i]), b.CreateStructGEP(frameType, frame, i));
-    b.CreateCall(parallelFor, {arg(6), arg(7), arg(8), task, frame});
+    // The tiles' arguments: a, b, c, colsum, bias, M, N, MT, K4.
+    callOnPool(m, b, base + "_" + variant + "_task", tiles,
+               {arg(1), arg(2), arg(3), arg(4), arg(5), arg(9), arg(10), arg(12),
+                arg(13)},
+               arg(6), arg(7), arg(8));
     b.CreateRetVoid();
     for (const char *v : kVariants)
       if (variant != v)
@@ -224,41 +239,20 @@ static void bindParallelLoops(llvm::Module &m, llvm::StringRef variant) {
   for (llvm::Function &f : m)
     if (f.isDeclaration() && m.getFunction((f.getName() + "_body").str()))
       decls.push_back(&f);
-  llvm::LLVMContext &ctx = m.getContext();
-  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
-  llvm::Type *i64 = llvm::Type::getInt64Ty(ctx);
-  llvm::Type *voidTy = llvm::Type::getVoidTy(ctx);
-  llvm::FunctionCallee parallelFor = m.getOrInsertFunction(
-      "qcrt_parallel_for",
-      llvm::FunctionType::get(voidTy, {ptr, i64, i64, ptr, ptr}, false));
   for (llvm::Function *decl : decls) {
     llvm::Function *body = m.getFunction((decl->getName() + "_body").str());
     std::string base = decl->getName().str();
     decl->setName(base + "_" + variant);
     body->setName(base + "_" + variant + "_body");
     unsigned buffers = decl->arg_size() - 3;
-    auto *frameType = llvm::ArrayType::get(ptr, buffers);
-    auto *task = llvm::Function::Create(
-        llvm::FunctionType::get(voidTy, {ptr, i64, i64}, false),
-        llvm::GlobalValue::InternalLinkage, base + "_" + variant + "_task", m);
-    {
-      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", task));
-      llvm::SmallVector<llvm::Value *> args;
-      for (unsigned i = 0; i < buffers; ++i)
-        args.push_back(b.CreateLoad(
-            ptr, b.CreateConstInBoundsGEP2_64(frameType, task->getArg(0), 0, i)));
-      args.push_back(task->getArg(1));
-      args.push_back(task->getArg(2));
-      b.CreateCall(body, args);
-      b.CreateRetVoid();
-    }
     decl->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
-    llvm::Value *frame = b.CreateAlloca(frameType);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(m.getContext(), "entry", decl));
+    llvm::SmallVector<llvm::Value *> fields;
     for (unsigned i = 0; i < buffers; ++i)
-      b.CreateStore(decl->getArg(i), b.CreateConstInBoundsGEP2_64(frameType, frame, 0, i));
-    b.CreateCall(parallelFor, {decl->getArg(buffers), decl->getArg(buffers + 1),
-                               decl->getArg(buffers + 2), task, frame});
+      fields.push_back(decl->getArg(i));
+    callOnPool(m, b, base + "_" + variant + "_task", body, fields,
+               decl->getArg(buffers), decl->getArg(buffers + 1),
+               decl->getArg(buffers + 2));
     b.CreateRetVoid();
   }
 }

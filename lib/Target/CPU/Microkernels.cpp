@@ -108,8 +108,11 @@ MemRefType flatType(OpBuilder &b, Type elt) {
 }
 
 /// func.func private @<name>_pack(%x, %a: memref<?xi8>, %M, %K, %MT, %K4):
-/// a[((t * K4 + k4) * 8 + r) * 4 + q] = x[(8t + r) * K + 4k4 + q], zero
-/// outside [M, K] (x + 128 for the x86 kernel).
+/// x in tiles of 8 rows, D deep (D = 4 for the dot-product kernels, 8 for
+/// i8mm, whose operands are row pairs of 8 bytes):
+///   a[((t * K4 * 4 / D + kd) * 8 + r) * D + j] = x[8t + r, D * kd + j],
+/// zero outside [M, K] (x + 128 for the x86 kernel). K4 is even, so the
+/// scratch buffer holds both layouts.
 void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Type index = mb.getIndexType();
   auto i8flat = flatType(mb, mb.getI8Type());
@@ -123,114 +126,78 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Value X = entry->getArgument(0), A = entry->getArgument(1);
   Value M = entry->getArgument(2), K = entry->getArgument(3),
         MT = entry->getArgument(4), K4 = entry->getArgument(5);
+  int64_t D = kind == DotKind::Mmla ? 8 : 4;
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  // Whole tiles (M a multiple of 8, K of 4): copy 4-byte groups.
+  Value KD = arith::DivUIOp::create(b, loc, mulc(b, loc, K4, 4), idx(b, loc, D));
+  auto offset128 = [&](OpBuilder &o, Value v) -> Value {
+    if (kind != DotKind::Vnni)
+      return v;
+    Type t = v.getType();
+    Attribute c = o.getI8IntegerAttr(-128);
+    if (auto vt = dyn_cast<VectorType>(t))
+      c = DenseElementsAttr::get(vt, o.getI8IntegerAttr(-128));
+    return arith::XOrIOp::create(o, loc, v,
+                                 arith::ConstantOp::create(o, loc, cast<TypedAttr>(c)));
+  };
+  // Whole tiles (M a multiple of 8, K of D): copy D-byte groups.
   Value whole = arith::AndIOp::create(
       b, loc,
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                             arith::RemUIOp::create(b, loc, M, idx(b, loc, 8)), c0),
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                            arith::RemUIOp::create(b, loc, K, idx(b, loc, 4)), c0));
+                            arith::RemUIOp::create(b, loc, K, idx(b, loc, D)), c0));
   auto split = scf::IfOp::create(b, loc, whole, /*withElse=*/true);
+  // The loops over tiles and depth groups; `body` fills one (t, kd) group.
+  auto loops = [&](OpBuilder &o,
+                   function_ref<void(OpBuilder &, Value t, Value kd, Value base)> body) {
+    auto t = scf::ForOp::create(o, loc, c0, MT, c1);
+    OpBuilder ob = OpBuilder::atBlockBegin(t.getBody());
+    auto kd = scf::ForOp::create(ob, loc, c0, KD, c1);
+    OpBuilder ib = OpBuilder::atBlockBegin(kd.getBody());
+    Value base = mulc(ib, loc, add(ib, loc, mul(ib, loc, t.getInductionVar(), KD),
+                                   kd.getInductionVar()),
+                      8 * D);
+    body(ib, t.getInductionVar(), kd.getInductionVar(), base);
+  };
   {
     OpBuilder f = split.getThenBodyBuilder();
-    auto v4i8 = VectorType::get({4}, f.getI8Type());
-    auto t = scf::ForOp::create(f, loc, c0, MT, c1);
-    f.setInsertionPointToStart(t.getBody());
-    auto k4 = scf::ForOp::create(f, loc, c0, K4, c1);
-    f.setInsertionPointToStart(k4.getBody());
-    Value base = mulc(f, loc, add(f, loc, mul(f, loc, t.getInductionVar(), K4),
-                                  k4.getInductionVar()),
-                      32);
-    Value k = mulc(f, loc, k4.getInductionVar(), 4);
-    for (int64_t r = 0; r < 8; ++r) {
-      Value m = add(f, loc, mulc(f, loc, t.getInductionVar(), 8), idx(f, loc, r));
-      Value v = vector::LoadOp::create(f, loc, v4i8, X,
-                                       ValueRange{add(f, loc, mul(f, loc, m, K), k)});
-      if (kind == DotKind::Vnni)
-        v = arith::XOrIOp::create(
-            f, loc, v,
-            arith::ConstantOp::create(f, loc, DenseElementsAttr::get(v4i8, f.getI8IntegerAttr(-128))));
-      vector::StoreOp::create(f, loc, v, A, ValueRange{add(f, loc, base, idx(f, loc, 4 * r))});
-    }
+    auto group = VectorType::get({D}, f.getI8Type());
+    loops(f, [&](OpBuilder &ib, Value t, Value kd, Value base) {
+      Value k = mulc(ib, loc, kd, D);
+      for (int64_t r = 0; r < 8; ++r) {
+        Value m = add(ib, loc, mulc(ib, loc, t, 8), idx(ib, loc, r));
+        Value v = vector::LoadOp::create(ib, loc, group, X,
+                                         ValueRange{add(ib, loc, mul(ib, loc, m, K), k)});
+        vector::StoreOp::create(ib, loc, offset128(ib, v), A,
+                                ValueRange{add(ib, loc, base, idx(ib, loc, D * r))});
+      }
+    });
   }
-  b.setInsertionPointToStart(&split.getElseRegion().front());
-  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
-  Value mLast = arith::SubIOp::create(b, loc, M, c1);
-  Value kLast = arith::SubIOp::create(b, loc, K, c1);
-  auto t = scf::ForOp::create(b, loc, c0, MT, c1);
-  b.setInsertionPointToStart(t.getBody());
-  auto k4 = scf::ForOp::create(b, loc, c0, K4, c1);
-  b.setInsertionPointToStart(k4.getBody());
-  Value base = mulc(b, loc, add(b, loc, mul(b, loc, t.getInductionVar(), K4),
-                                k4.getInductionVar()),
-                    32);
-  for (int64_t r = 0; r < 8; ++r) {
-    Value m = add(b, loc, mulc(b, loc, t.getInductionVar(), 8), idx(b, loc, r));
-    Value mIn = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, m, M);
-    Value mc = arith::MinSIOp::create(b, loc, m, mLast);
-    for (int64_t q = 0; q < 4; ++q) {
-      Value k = add(b, loc, mulc(b, loc, k4.getInductionVar(), 4), idx(b, loc, q));
-      Value in = arith::AndIOp::create(
-          b, loc, mIn, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k, K));
-      // Clamped indices keep the load in bounds; the select drops it.
-      Value kc = arith::MinSIOp::create(b, loc, k, kLast);
-      Value v = memref::LoadOp::create(b, loc, X, ValueRange{add(b, loc, mul(b, loc, mc, K), kc)});
-      v = arith::SelectOp::create(b, loc, in, v, zero);
-      if (kind == DotKind::Vnni)
-        v = arith::XOrIOp::create(b, loc, v,
-                                  arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(-128)));
-      memref::StoreOp::create(b, loc, v, A, ValueRange{add(b, loc, base, idx(b, loc, 4 * r + q))});
-    }
+  {
+    OpBuilder e = OpBuilder::atBlockBegin(&split.getElseRegion().front());
+    Value zero = arith::ConstantOp::create(e, loc, e.getI8IntegerAttr(0));
+    Value mLast = arith::SubIOp::create(e, loc, M, c1);
+    Value kLast = arith::SubIOp::create(e, loc, K, c1);
+    loops(e, [&](OpBuilder &ib, Value t, Value kd, Value base) {
+      for (int64_t r = 0; r < 8; ++r) {
+        Value m = add(ib, loc, mulc(ib, loc, t, 8), idx(ib, loc, r));
+        Value mIn = arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::slt, m, M);
+        Value mc = arith::MinSIOp::create(ib, loc, m, mLast);
+        for (int64_t j = 0; j < D; ++j) {
+          Value k = add(ib, loc, mulc(ib, loc, kd, D), idx(ib, loc, j));
+          Value in = arith::AndIOp::create(
+              ib, loc, mIn, arith::CmpIOp::create(ib, loc, arith::CmpIPredicate::slt, k, K));
+          // Clamped indices keep the load in bounds; the select drops it.
+          Value kc = arith::MinSIOp::create(ib, loc, k, kLast);
+          Value v = memref::LoadOp::create(
+              ib, loc, X, ValueRange{add(ib, loc, mul(ib, loc, mc, K), kc)});
+          v = arith::SelectOp::create(ib, loc, in, v, zero);
+          memref::StoreOp::create(ib, loc, offset128(ib, v), A,
+                                  ValueRange{add(ib, loc, base, idx(ib, loc, D * r + j))});
+        }
+      }
+    });
   }
-  b.setInsertionPointAfter(split);
-  func::ReturnOp::create(b, loc);
-}
-
-/// The i8mm packing: a[((t * K8 + k8) * 4 + p) * 16 + h * 8 + j] =
-/// x[8t + 2p + h, 8k8 + j] (row pairs of 8 bytes, the operand layout of
-/// smmla), zero outside [M, K]. K4 is even, K8 = K4 / 2.
-void buildPackMmla(OpBuilder &mb, Location loc, StringRef name) {
-  Type index = mb.getIndexType();
-  auto i8flat = flatType(mb, mb.getI8Type());
-  auto fn = func::FuncOp::create(
-      mb, loc, (name + "_pack").str(),
-      mb.getFunctionType({i8flat, i8flat, index, index, index, index}, {}));
-  fn.setPrivate();
-  OpBuilder b(fn.getContext());
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
-  Value X = entry->getArgument(0), A = entry->getArgument(1);
-  Value M = entry->getArgument(2), K = entry->getArgument(3),
-        MT = entry->getArgument(4), K4 = entry->getArgument(5);
-  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Value K8 = arith::DivUIOp::create(b, loc, K4, idx(b, loc, 2));
-  Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
-  Value mLast = arith::SubIOp::create(b, loc, M, c1);
-  Value kLast = arith::SubIOp::create(b, loc, K, c1);
-  auto t = scf::ForOp::create(b, loc, c0, MT, c1);
-  b.setInsertionPointToStart(t.getBody());
-  auto k8 = scf::ForOp::create(b, loc, c0, K8, c1);
-  b.setInsertionPointToStart(k8.getBody());
-  Value base = mulc(b, loc, add(b, loc, mul(b, loc, t.getInductionVar(), K8),
-                                k8.getInductionVar()),
-                    64);
-  for (int64_t r = 0; r < 8; ++r) {
-    Value m = add(b, loc, mulc(b, loc, t.getInductionVar(), 8), idx(b, loc, r));
-    Value mIn = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, m, M);
-    Value mc = arith::MinSIOp::create(b, loc, m, mLast);
-    for (int64_t j = 0; j < 8; ++j) {
-      Value k = add(b, loc, mulc(b, loc, k8.getInductionVar(), 8), idx(b, loc, j));
-      Value in = arith::AndIOp::create(
-          b, loc, mIn, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k, K));
-      Value kc = arith::MinSIOp::create(b, loc, k, kLast);
-      Value v = memref::LoadOp::create(b, loc, X, ValueRange{add(b, loc, mul(b, loc, mc, K), kc)});
-      v = arith::SelectOp::create(b, loc, in, v, zero);
-      memref::StoreOp::create(b, loc, v, A,
-                              ValueRange{add(b, loc, base, idx(b, loc, r * 8 + j))});
-    }
-  }
-  b.setInsertionPointAfter(t);
   func::ReturnOp::create(b, loc);
 }
 
@@ -562,13 +529,11 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
           {"_dotprod", DotKind::SDot},
           {"_i8mm", DotKind::Mmla},
           {"_avx512vnni", DotKind::Vnni}}) {
-      if (kind == DotKind::Mmla) {
-        buildPackMmla(mb, loc, (name + suffix).str());
-        buildTilesMmla(mb, loc, (name + suffix).str());
-        continue;
-      }
       buildPack(mb, loc, (name + suffix).str(), kind);
-      buildTiles(mb, loc, (name + suffix).str(), kind);
+      if (kind == DotKind::Mmla)
+        buildTilesMmla(mb, loc, (name + suffix).str());
+      else
+        buildTiles(mb, loc, (name + suffix).str(), kind);
     }
   }
   unsigned counter = 0;

@@ -42,7 +42,7 @@ func.func @conv_requant(%x: tensor<1x1x4x4x!x>, %w: tensor<2x1x3x3x!w>) -> tenso
 // -----
 
 // With a constant weight the convolution is an im2col gather of the padded
-// input, the packed GEMM (weight repacked as [1][9/4 -> 3][16][4]), the
+// input, the packed GEMM (weight repacked as [1][K4 = 4: 9 padded to 16][16][4]), the
 // requantization on [pixels, channels] and a transpose back to NCHW.
 
 !x = !quant.uniform<i8:f32, 0.5:-3>
@@ -52,7 +52,7 @@ func.func @conv_requant(%x: tensor<1x1x4x4x!x>, %w: tensor<2x1x3x3x!w>) -> tenso
 // CHECK-LABEL: func.func @conv_gemm
 // CHECK: %[[COL:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x6x6xi8>) outs(%{{.*}} : tensor<1x4x4x1x3x3xi8>)
 // CHECK: tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x4x4x1x3x3xi8> into tensor<16x9xi8>
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<16x9xi8>, tensor<1x3x16x4xi8>) {{.*}}qc.kernel = "gemm_s8"
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<16x9xi8>, tensor<1x4x16x4xi8>) {{.*}}qc.kernel = "gemm_s8"
 // CHECK: arith.trunci %{{.*}} : i64 to i8
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<1x16x2xi8>) outs(%{{.*}} : tensor<1x2x16xi8>) permutation = [0, 2, 1]
 func.func @conv_gemm(%x: tensor<1x1x4x4x!x>) -> tensor<1x2x4x4x!y> {
