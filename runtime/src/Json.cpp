@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Json.h"
+#include "Sha256.h"
 
 #include "Error.h"
 
@@ -228,23 +229,13 @@ private:
     return v;
   }
 
-  static int hexDigit(char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  }
-
   // Four hex digits after "\u" at `p`; -1 when malformed.
   long readHex4(const char *p) {
     if (end - p < 4)
       return -1;
     long v = 0;
     for (int i = 0; i < 4; ++i) {
-      int d = hexDigit(p[i]);
+      int d = qcrt::hexDigitValue(p[i]);
       if (d < 0)
         return -1;
       v = v * 16 + d;

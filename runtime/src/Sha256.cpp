@@ -50,15 +50,6 @@ inline void storeBigEndian32(uint8_t *p, uint32_t v) {
   p[3] = uint8_t(v);
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 } // namespace
 
@@ -172,10 +163,20 @@ bool qcrt::parseSha256Hex(const char *text, size_t length,
   if (!text || length != 2 * kSha256Bytes)
     return false;
   for (size_t i = 0; i < kSha256Bytes; ++i) {
-    int hi = hexValue(text[2 * i]), lo = hexValue(text[2 * i + 1]);
+    int hi = qcrt::hexDigitValue(text[2 * i]), lo = qcrt::hexDigitValue(text[2 * i + 1]);
     if (hi < 0 || lo < 0)
       return false;
     digest[i] = uint8_t(hi << 4 | lo);
   }
   return true;
+}
+
+int qcrt::hexDigitValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
 }

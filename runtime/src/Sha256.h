@@ -44,6 +44,9 @@ void sha256Hex(const uint8_t digest[kSha256Bytes], char hex[kSha256HexBytes]);
 bool parseSha256Hex(const char *text, size_t length,
                     uint8_t digest[kSha256Bytes]);
 
+/// The value of hexadecimal digit `c` (either case), or -1.
+int hexDigitValue(char c);
+
 } // namespace qcrt
 
 #endif // QUANTC_RUNTIME_SHA256_H

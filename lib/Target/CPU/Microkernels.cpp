@@ -201,11 +201,10 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   func::ReturnOp::create(b, loc);
 }
 
-/// The i8mm tiles: 8 rows x 16 columns in two passes of 8 columns. Per step
-/// of 8 along K, four 16-byte loads of A (row pairs x 8 bytes), two of each
-/// of the two 4-deep B chunks, zipped into column pairs x 8 bytes, and 16
-/// `smmla` into 2x2 blocks of the result.
-void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
+/// func.func private @<name>_tiles(%a, %b: memref<?xi8>, %c, %colsum, %bias:
+///     memref<?xi32>, %M, %N, %MT, %K4, %jbegin, %jend): the entry block of
+/// a new kernel body computing the column tiles [jbegin, jend).
+Block *tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
   Type index = mb.getIndexType();
   auto i8flat = flatType(mb, mb.getI8Type());
   auto i32flat = flatType(mb, mb.getI32Type());
@@ -215,9 +214,16 @@ void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
                           index, index, index, index, index},
                          {}));
   fn.setPrivate();
-  OpBuilder b(fn.getContext());
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
+  return fn.addEntryBlock();
+}
+
+/// The i8mm tiles: 8 rows x 16 columns in two passes of 8 columns. Per step
+/// of 8 along K, four 16-byte loads of A (row pairs x 8 bytes), two of each
+/// of the two 4-deep B chunks, zipped into column pairs x 8 bytes, and 16
+/// `smmla` into 2x2 blocks of the result.
+void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
+  Block *entry = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
   Value A = entry->getArgument(0), B = entry->getArgument(1),
         C = entry->getArgument(2), Bias = entry->getArgument(4);
   Value M = entry->getArgument(5), N = entry->getArgument(6),
@@ -337,24 +343,13 @@ void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
   func::ReturnOp::create(b, loc);
 }
 
-/// func.func private @<name>_tiles(%a, %b: memref<?xi8>, %c, %colsum:
-///     memref<?xi32>, %M, %N, %MT, %K4, %jbegin, %jend): C += A * B^T on the
-/// 8x16 tiles of the column tiles [jbegin, jend) (one task of
+/// The dot-product tiles (dotprod, base, avx512vnni): C = bias' + A * B^T on
+/// the 8x16 tiles of the column tiles [jbegin, jend) (one task of
 /// qcrt_parallel_for). Column tiles outside, row tiles inside: a B tile is
 /// reused by every row tile while it is in cache.
 void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
-  Type index = mb.getIndexType();
-  auto i8flat = flatType(mb, mb.getI8Type());
-  auto i32flat = flatType(mb, mb.getI32Type());
-  auto fn = func::FuncOp::create(
-      mb, loc, (name + "_tiles").str(),
-      mb.getFunctionType({i8flat, i8flat, i32flat, i32flat, i32flat, index,
-                          index, index, index, index, index},
-                         {}));
-  fn.setPrivate();
-  OpBuilder b(fn.getContext());
-  Block *entry = fn.addEntryBlock();
-  b.setInsertionPointToStart(entry);
+  Block *entry = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
   Value A = entry->getArgument(0), B = entry->getArgument(1),
         C = entry->getArgument(2), S = entry->getArgument(3),
         Bias = entry->getArgument(4);
