@@ -245,6 +245,19 @@ private:
   LogicalResult lowerConcat(ConcatOp op);
   LogicalResult lowerReshape(Operation *op);
   LogicalResult lowerTranspose(TransposeOp op);
+  LogicalResult lowerNorm(Operation *op, Value input, Value scale, Value bias,
+                          int64_t axis, double epsilon, bool centre);
+  LogicalResult lowerSoftmax(SoftmaxOp op);
+  LogicalResult lowerGather(GatherOp op);
+  LogicalResult lowerCast(CastOp op);
+  LogicalResult lowerWhere(WhereOp op);
+  /// Reduces `x` ([rows, len]) along its last dimension into f64 [rows]:
+  /// acc = combine(acc, f64(element(x[r, k], r))).
+  Value rowReduce(Location loc, Value x, double init,
+                  function_ref<Value(OpBuilder &, Location, Value x, Value acc,
+                                     ValueRange rowValues)>
+                      combine,
+                  ValueRange rowInputs = {});
   LogicalResult lowerUnary(Operation *op);
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
@@ -1382,6 +1395,316 @@ LogicalResult Lowering::lowerReshape(Operation *op) {
   return success();
 }
 
+Value Lowering::rowReduce(
+    Location loc, Value x, double initValue,
+    function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)> combine,
+    ValueRange rowInputs) {
+  int64_t rows = shapeOf(x)[0];
+  MLIRContext *ctx = b.getContext();
+  Value init = fill(loc, {rows}, cst(loc, b.getF64Type(), initValue));
+  SmallVector<Value> inputs = {x};
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(2)};
+  for (Value v : rowInputs) {
+    inputs.push_back(v);
+    maps.push_back(AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx));
+  }
+  maps.push_back(AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx));
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::reduction},
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        linalg::YieldOp::create(
+            bb, l, combine(bb, l, a[0], a.back(), a.drop_front().drop_back()));
+      });
+  return g.getResult(0);
+}
+
+/// Layer norm (centre = true) and RMS norm over the dimensions from `axis`
+/// on, with the statistics in f64 as the executor computes them:
+/// y = f32((x - mean) / sqrt(var + eps) * scale + bias).
+LogicalResult Lowering::lowerNorm(Operation *op, Value input, Value scale,
+                                  Value bias, int64_t axis, double epsilon,
+                                  bool centre) {
+  Location loc = op->getLoc();
+  auto it = cast<RankedTensorType>(input.getType());
+  if (!it.getElementType().isF32())
+    return err(op) << "only f32 normalisation is lowered";
+  ArrayRef<int64_t> shape = it.getShape();
+  int64_t rows = 1, len = 1;
+  for (int64_t d = 0; d < it.getRank(); ++d)
+    (d < axis ? rows : len) *= shape[d];
+  Value x = get(input);
+  ReassociationIndices lead, tail;
+  for (int64_t d = 0; d < it.getRank(); ++d)
+    (d < axis ? lead : tail).push_back(d);
+  SmallVector<ReassociationIndices> re;
+  if (!lead.empty())
+    re.push_back(lead);
+  re.push_back(tail);
+  Value x2 = x;
+  if (lead.empty())
+    x2 = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get({1, len}, b.getF32Type()),
+                                       tensor::CollapseShapeOp::create(
+                                           b, loc, x, SmallVector<ReassociationIndices>{tail}),
+                                       SmallVector<ReassociationIndices>{{0, 1}});
+  else
+    x2 = tensor::CollapseShapeOp::create(b, loc, x, re);
+  if (lead.empty())
+    rows = 1;
+  Type f64 = b.getF64Type(), f32 = b.getF32Type();
+  double n = static_cast<double>(len);
+  auto ext = [&](OpBuilder &bb, Location l, Value v) -> Value {
+    return arith::ExtFOp::create(bb, l, f64, v);
+  };
+  Value mean;
+  if (centre) {
+    Value sum = rowReduce(loc, x2, 0.0, [&](OpBuilder &bb, Location l, Value v,
+                                             Value acc, ValueRange) -> Value {
+      return arith::AddFOp::create(bb, l, acc, ext(bb, l, v));
+    });
+    mean = elementwise(loc, {sum}, {rows}, f64, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+      return arith::DivFOp::create(bb, l, a[0], arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(n)));
+    });
+  }
+  Value sq = rowReduce(
+      loc, x2, 0.0,
+      [&](OpBuilder &bb, Location l, Value v, Value acc, ValueRange rowVals) -> Value {
+        Value d = ext(bb, l, v);
+        if (centre)
+          d = arith::SubFOp::create(bb, l, d, rowVals[0]);
+        return arith::AddFOp::create(bb, l, acc, arith::MulFOp::create(bb, l, d, d));
+      },
+      centre ? ValueRange{mean} : ValueRange{});
+  Value inv = elementwise(loc, {sq}, {rows}, f64, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    Value var = arith::DivFOp::create(bb, l, a[0], arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(n)));
+    Value r = math::SqrtOp::create(
+        bb, l, arith::AddFOp::create(bb, l, var, arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(epsilon))));
+    return arith::DivFOp::create(bb, l, arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(1.0)), r);
+  });
+  // Scale and bias broadcast to the normalised dimensions, flattened.
+  MLIRContext *ctx = b.getContext();
+  AffineMap rowMap = AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx);
+  AffineMap colMap = AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx);
+  SmallVector<std::pair<Value, AffineMap>> extra = {{inv, rowMap}};
+  if (centre)
+    extra.push_back({mean, rowMap});
+  auto flatParam = [&](Value p) -> Value {
+    if (!p)
+      return Value();
+    SmallVector<int64_t> tailShape(shape.drop_front(axis));
+    Value full = elementwise(loc, {get(p)}, tailShape, f32,
+                             [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    if (tailShape.size() == 1)
+      return full;
+    ReassociationIndices all;
+    for (size_t i = 0; i < tailShape.size(); ++i)
+      all.push_back(i);
+    return tensor::CollapseShapeOp::create(b, loc, full, SmallVector<ReassociationIndices>{all});
+  };
+  Value s = flatParam(scale), o = flatParam(bias);
+  if (s)
+    extra.push_back({s, colMap});
+  if (o)
+    extra.push_back({o, colMap});
+  Value y = elementwise(
+      loc, {x2}, {rows, len}, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        unsigned i = 1;
+        Value invR = a[i++];
+        Value v = ext(bb, l, a[0]);
+        if (centre)
+          v = arith::SubFOp::create(bb, l, v, a[i++]);
+        v = arith::MulFOp::create(bb, l, v, invR);
+        if (s)
+          v = arith::MulFOp::create(bb, l, v, ext(bb, l, a[i++]));
+        if (o)
+          v = arith::AddFOp::create(bb, l, v, ext(bb, l, a[i++]));
+        return arith::TruncFOp::create(bb, l, f32, v);
+      },
+      extra);
+  Value out;
+  if (lead.empty())
+    out = tensor::ExpandShapeOp::create(
+        b, loc, it,
+        tensor::CollapseShapeOp::create(b, loc, y, SmallVector<ReassociationIndices>{{0, 1}}),
+        SmallVector<ReassociationIndices>{tail});
+  else
+    out = tensor::ExpandShapeOp::create(b, loc, it, y, re);
+  set(op->getResult(0), out);
+  return success();
+}
+
+/// softmax along one axis: m = max (NaN ignored), s = sum f64(exp(x - m)),
+/// y = f32(f64(exp(x - m)) / s), as the executor computes it.
+LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  if (!it.getElementType().isF32())
+    return err(op) << "only f32 softmax is lowered";
+  int64_t axis = op.getNormalizedAxis(), rank = it.getRank();
+  ArrayRef<int64_t> shape = it.getShape();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> redShape;
+  SmallVector<AffineExpr> redExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < rank; ++d) {
+    iters.push_back(d == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    if (d != axis) {
+      redShape.push_back(shape[d]);
+      redExprs.push_back(b.getAffineDimExpr(d));
+    }
+  }
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap red = AffineMap::get(rank, 0, redExprs, ctx);
+  Value x = get(op.getInput());
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  auto reduce = [&](Type elt, double init, ValueRange extraIn,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    Value acc = fill(loc, redShape, cst(loc, elt, init));
+    SmallVector<Value> ins = {x};
+    SmallVector<AffineMap> maps = {id};
+    for (Value v : extraIn) {
+      ins.push_back(v);
+      maps.push_back(red);
+    }
+    maps.push_back(red);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(bb, l, body(bb, l, a));
+               })
+        .getResult(0);
+  };
+  Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
+                   [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                     return arith::MaxNumFOp::create(bb, l, a[1], a[0]);
+                   });
+  auto expShift = [&](OpBuilder &bb, Location l, Value v, Value mx) -> Value {
+    return arith::ExtFOp::create(
+        bb, l, f64, Value(math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, v, mx))));
+  };
+  Value sum = reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    return arith::AddFOp::create(bb, l, a[2], expShift(bb, l, a[0], a[1]));
+  });
+  Value y = elementwise(
+      loc, {x}, shape, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        return arith::TruncFOp::create(
+            bb, l, f32, arith::DivFOp::create(bb, l, expShift(bb, l, a[0], a[1]), a[2]));
+      },
+      {{m, red}, {sum, red}});
+  set(op.getResult(), y);
+  return success();
+}
+
+/// result[i..., j..., k...] = data[i..., index(indices[j...]), k...] with
+/// negative indices counted from the end (out-of-range ones clamp: generated
+/// code has no way to fail).
+LogicalResult Lowering::lowerGather(GatherOp op) {
+  Location loc = op.getLoc();
+  auto dt = cast<RankedTensorType>(op.getData().getType());
+  auto itype = cast<RankedTensorType>(op.getIndices().getType());
+  auto rt = convertType(op.getType());
+  int64_t axis = op.getAxis() < 0 ? op.getAxis() + dt.getRank() : op.getAxis();
+  int64_t irank = itype.getRank(), rank = rt.getRank();
+  int64_t extent = dt.getShape()[axis];
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> idxExprs;
+  for (int64_t d = 0; d < irank; ++d)
+    idxExprs.push_back(getAffineDimExpr(axis + d, ctx));
+  Value data = get(op.getData());
+  Value out = elementwise(
+      loc, {}, rt.getShape(), rt.getElementType(),
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value i = arith::IndexCastOp::create(bb, l, bb.getIndexType(), a[0]);
+        Value e = arith::ConstantIndexOp::create(bb, l, extent);
+        Value zero = arith::ConstantIndexOp::create(bb, l, 0);
+        Value neg = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt, i, zero);
+        i = arith::SelectOp::create(bb, l, neg, arith::AddIOp::create(bb, l, i, e), i);
+        i = arith::MaxSIOp::create(bb, l, i, zero);
+        i = arith::MinSIOp::create(
+            bb, l, i, arith::ConstantIndexOp::create(bb, l, extent - 1));
+        SmallVector<Value> at;
+        for (int64_t d = 0; d < axis; ++d)
+          at.push_back(linalg::IndexOp::create(bb, l, d));
+        at.push_back(i);
+        for (int64_t d = axis + irank; d < rank; ++d)
+          at.push_back(linalg::IndexOp::create(bb, l, d));
+        return tensor::ExtractOp::create(bb, l, data, at);
+      },
+      {{get(op.getIndices()), AffineMap::get(rank, 0, idxExprs, ctx)}});
+  set(op.getResult(), out);
+  return success();
+}
+
+/// qc.cast: float <-> float rounds, integers wrap (bool is != 0), float to
+/// integer truncates toward zero and saturates, NaN to 0 (docs/Executor.md).
+LogicalResult Lowering::lowerCast(CastOp op) {
+  Location loc = op.getLoc();
+  Type from = eltOf(op.getInput()), to = eltOf(op.getResult());
+  if (isa<quant::QuantizedType>(from) || isa<quant::QuantizedType>(to))
+    return err(op) << "quantized cast is not lowered";
+  auto rt = cast<RankedTensorType>(op.getType());
+  Value out = elementwise(
+      loc, {get(op.getInput())}, rt.getShape(), to,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value v = a[0];
+        bool fromF = isa<FloatType>(from), toF = isa<FloatType>(to);
+        if (fromF && toF) {
+          unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+          if (fw == tw)
+            return v;
+          return fw < tw ? Value(arith::ExtFOp::create(bb, l, to, v))
+                         : Value(arith::TruncFOp::create(bb, l, to, v));
+        }
+        if (!fromF && toF)
+          return from.isInteger(1) ? Value(arith::UIToFPOp::create(bb, l, to, v))
+                                   : Value(arith::SIToFPOp::create(bb, l, to, v));
+        if (fromF && !toF) {
+          if (to.isInteger(1))
+            return arith::CmpFOp::create(
+                bb, l, arith::CmpFPredicate::UNE, v,
+                arith::ConstantOp::create(bb, l, bb.getFloatAttr(from, 0.0)));
+          unsigned w = to.getIntOrFloatBitWidth();
+          // Saturate in f64, where the bounds of every width are exact enough.
+          Value d = from.isF64() ? v : Value(arith::ExtFOp::create(bb, l, bb.getF64Type(), v));
+          double lo = -std::ldexp(1.0, w - 1), hi = std::ldexp(1.0, w - 1) - 1;
+          Value t = math::TruncOp::create(bb, l, d);
+          t = arith::MaximumFOp::create(bb, l, t, arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(lo)));
+          t = arith::MinimumFOp::create(bb, l, t, arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(hi)));
+          Value isNan = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::UNO, d, d);
+          t = arith::SelectOp::create(bb, l, isNan,
+                                      arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(0.0)), t);
+          return arith::FPToSIOp::create(bb, l, to, t);
+        }
+        unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+        if (tw == 1)
+          return arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ne, v,
+                                       arith::ConstantOp::create(bb, l, bb.getIntegerAttr(from, 0)));
+        if (fw == tw)
+          return v;
+        if (fw > tw)
+          return arith::TruncIOp::create(bb, l, to, v);
+        return from.isInteger(1) ? Value(arith::ExtUIOp::create(bb, l, to, v))
+                                 : Value(arith::ExtSIOp::create(bb, l, to, v));
+      });
+  set(op.getResult(), out);
+  return success();
+}
+
+LogicalResult Lowering::lowerWhere(WhereOp op) {
+  auto rt = convertType(op.getType());
+  Value out = elementwise(op.getLoc(),
+                          {get(op.getCondition()), get(op.getLhs()), get(op.getRhs())},
+                          rt.getShape(), rt.getElementType(),
+                          [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                            return arith::SelectOp::create(bb, l, a[0], a[1], a[2]);
+                          });
+  set(op.getResult(), out);
+  return success();
+}
+
 LogicalResult Lowering::lowerTranspose(TransposeOp op) {
   Location loc = op.getLoc();
   auto rt = convertType(op.getType());
@@ -1620,6 +1943,53 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerReshape(op);
   if (auto t = dyn_cast<TransposeOp>(op))
     return lowerTranspose(t);
+  if (auto ln = dyn_cast<LayerNormOp>(op))
+    return lowerNorm(op, ln.getInput(), ln.getScale(), ln.getBias(),
+                     ln.getNormalizedAxis(), ln.getEpsilon().convertToDouble(),
+                     /*centre=*/true);
+  if (auto rms = dyn_cast<RmsNormOp>(op))
+    return lowerNorm(op, rms.getInput(), rms.getScale(), Value(),
+                     rms.getNormalizedAxis(), rms.getEpsilon().convertToDouble(),
+                     /*centre=*/false);
+  if (auto sm = dyn_cast<SoftmaxOp>(op))
+    return lowerSoftmax(sm);
+  if (auto g = dyn_cast<GatherOp>(op))
+    return lowerGather(g);
+  if (auto c = dyn_cast<CastOp>(op))
+    return lowerCast(c);
+  if (auto w = dyn_cast<WhereOp>(op))
+    return lowerWhere(w);
+  if (isa<ExpandOp>(op)) {
+    auto rt = convertType(op->getResult(0).getType());
+    set(op->getResult(0),
+        elementwise(op->getLoc(), {get(op->getOperand(0))}, rt.getShape(),
+                    rt.getElementType(),
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+    return success();
+  }
+  if (auto sl = dyn_cast<SliceOp>(op)) {
+    auto rt = convertType(sl.getType());
+    set(sl.getResult(),
+        tensor::ExtractSliceOp::create(b, op->getLoc(), rt, get(sl.getInput()),
+                                       ValueRange{}, ValueRange{}, ValueRange{},
+                                       sl.getOffsets(), sl.getSizes(), sl.getStrides()));
+    return success();
+  }
+  if (auto sp = dyn_cast<SplitOp>(op)) {
+    int64_t axis = sp.getAxis() < 0 ? sp.getAxis() + cast<RankedTensorType>(sp.getInput().getType()).getRank()
+                                    : sp.getAxis();
+    int64_t offset = 0;
+    for (Value r : sp.getOutputs()) {
+      auto rt = convertType(r.getType());
+      SmallVector<int64_t> offs(rt.getRank(), 0), strides(rt.getRank(), 1);
+      offs[axis] = offset;
+      offset += rt.getShape()[axis];
+      set(r, tensor::ExtractSliceOp::create(b, op->getLoc(), rt, get(sp.getInput()),
+                                            ValueRange{}, ValueRange{}, ValueRange{},
+                                            offs, rt.getShape(), strides));
+    }
+    return success();
+  }
   if (isa<ReluOp>(op))
     return lowerClamp(op, 0.0, std::nullopt);
   if (auto c = dyn_cast<ClipOp>(op)) {

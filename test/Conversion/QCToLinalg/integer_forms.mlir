@@ -124,7 +124,7 @@ func.func @int_pool_clip(%x: tensor<1x1x4x4x!q>) -> tensor<1x1x2x2x!q> {
 // -----
 
 func.func @unsupported(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'qc.softmax' op: has no CPU lowering yet}}
-  %y = qc.softmax %x {axis = 0 : i64} : tensor<4xf32>
+  // expected-error @+1 {{'qc.log_softmax' op: has no CPU lowering yet}}
+  %y = qc.log_softmax %x {axis = 0 : i64} : tensor<4xf32>
   return %y : tensor<4xf32>
 }
