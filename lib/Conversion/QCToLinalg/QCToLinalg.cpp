@@ -272,6 +272,17 @@ private:
                     const std::optional<QInfo> &xq,
                     const std::optional<QInfo> &wq);
 
+  /// The columns [N*OH*OW, C*KH*KW] of padded NCHW input `x` for a
+  /// convolution with result shape `ys` and weight shape `ws`.
+  Value im2col(Location loc, Value x, ArrayRef<int64_t> ys, ArrayRef<int64_t> ws,
+               ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
+  /// [N*OH*OW, F] back to NCHW [N, F, OH, OW] = `ys`.
+  Value toNCHW(Location loc, Value v, ArrayRef<int64_t> ys);
+  LogicalResult lowerDynamic(Operation *op, Value xv, Value wv, Value bv,
+                             bool isConv, ArrayRef<int64_t> strides,
+                             ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
+                             int64_t groups);
+
   /// Pads `v` (NCHW) spatially with `value`.
   Value padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
                    ArrayRef<int64_t> hi, Value value);
@@ -674,6 +685,164 @@ Value Lowering::contraction(Location loc, Value x, Value w, Value init,
   return g.getResult(0);
 }
 
+Value Lowering::im2col(Location loc, Value x, ArrayRef<int64_t> ys,
+                       ArrayRef<int64_t> ws, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> dilations) {
+  int64_t Nb = ys[0], OH = ys[2], OW = ys[3], C = shapeOf(x)[1], KH = ws[2],
+          KW = ws[3];
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < 6; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
+  Type elt = eltOf(x);
+  Value colInit = empty(loc, {Nb, OH, OW, C, KH, KW}, elt);
+  auto col = linalg::GenericOp::create(
+      b, loc, TypeRange{colInit.getType()}, ValueRange{x}, ValueRange{colInit},
+      SmallVector<AffineMap>{
+          AffineMap::get(6, 0,
+                         {d[0], d[3], d[1] * strides[0] + d[4] * dilations[0],
+                          d[2] * strides[1] + d[5] * dilations[1]},
+                         ctx),
+          b.getMultiDimIdentityMap(6)},
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        linalg::YieldOp::create(bb, l, a[0]);
+      });
+  return tensor::CollapseShapeOp::create(
+      b, loc, col.getResult(0),
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+Value Lowering::toNCHW(Location loc, Value v, ArrayRef<int64_t> ys) {
+  // [N*OH*OW, F] -> [N, OH*OW, F] -> [N, F, OH*OW] -> [N, F, OH, OW]
+  int64_t Nb = ys[0], F = ys[1], OH = ys[2], OW = ys[3];
+  Type re = eltOf(v);
+  v = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({Nb, OH * OW, F}, re), v,
+      ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+  Value tInit = empty(loc, {Nb, F, OH * OW}, re);
+  v = linalg::TransposeOp::create(b, loc, v, tInit, ArrayRef<int64_t>{0, 2, 1})
+          ->getResult(0);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({Nb, F, OH, OW}, re), v,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
+/// The dynamic form (`dynamic_act`, docs/Executor.md): the f32 input is
+/// quantized here to i8<-127:127> with s_r = f32(max|x_r| / 127) per row of
+/// its last dimension (per tensor for a convolution; 1 for an all-zero
+/// row), multiplied with the int8 weight by the packed GEMM, and
+///   y = f32(acc) * f32(f64(s_r) * f64(s_w[c])) + b[c].
+LogicalResult Lowering::lowerDynamic(Operation *op, Value xv, Value wv,
+                                     Value bv, bool isConv,
+                                     ArrayRef<int64_t> strides,
+                                     ArrayRef<int64_t> pads,
+                                     ArrayRef<int64_t> dilations,
+                                     int64_t groups) {
+  Location loc = op->getLoc();
+  std::optional<QInfo> wq = qinfo(eltOf(wv));
+  std::optional<std::vector<int8_t>> w8 = constantInt8(wv);
+  if (!wq || wq->bits != 8 || weightZpOf(*wq) || !w8 ||
+      (!wq->perTensor() && wq->axis != 0) || groups != 1 ||
+      !eltOf(xv).isF32())
+    return err(op) << "the dynamic form is lowered for f32 inputs, one group "
+                      "and constant symmetric int8 weights only";
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  ArrayRef<int64_t> xs = shapeOf(xv), ws = shapeOf(wv), ys = resultType.getShape();
+  int64_t total = 1;
+  for (int64_t d : xs)
+    total *= d;
+  int64_t len = isConv ? total : xs.back(), rows = total / std::max<int64_t>(len, 1);
+  Value x = get(xv);
+  ReassociationIndices all;
+  for (size_t i = 0; i < xs.size(); ++i)
+    all.push_back(i);
+  Value flat = tensor::CollapseShapeOp::create(b, loc, x, SmallVector<ReassociationIndices>{all});
+  Value x2 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({rows, len}, b.getF32Type()), flat,
+      SmallVector<ReassociationIndices>{{0, 1}});
+  Type f32 = b.getF32Type(), f64 = b.getF64Type(), i8 = b.getI8Type();
+  Value amax = rowReduce(loc, x2, 0.0, [&](OpBuilder &bb, Location l, Value v,
+                                            Value acc, ValueRange) -> Value {
+    return arith::MaxNumFOp::create(
+        bb, l, acc, arith::ExtFOp::create(bb, l, f64, Value(math::AbsFOp::create(bb, l, v))));
+  });
+  Value scale = elementwise(loc, {amax}, {rows}, f32, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    Value s = arith::TruncFOp::create(
+        bb, l, f32, arith::DivFOp::create(bb, l, a[0], arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(127.0))));
+    Value ok = arith::CmpFOp::create(
+        bb, l, arith::CmpFPredicate::OGE, s,
+        arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(std::numeric_limits<float>::min())));
+    return arith::SelectOp::create(bb, l, ok, s,
+                                   arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(1.0f)));
+  });
+  MLIRContext *ctx = b.getContext();
+  Value xq2 = elementwise(
+      loc, {x2}, {rows, len}, i8,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        return quantizeScalar(bb, l, a[0], a[1],
+                              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(0)),
+                              -127, 127, i8);
+      },
+      {{scale, AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx)}});
+  Value xq = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(xs, i8),
+      tensor::CollapseShapeOp::create(b, loc, xq2, SmallVector<ReassociationIndices>{{0, 1}}),
+      SmallVector<ReassociationIndices>{all});
+  // acc[P, F] (convolution) or [M, N] (linear).
+  Value cols;
+  int64_t P, F = ws[0], K;
+  if (isConv) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+    xq = padSpatial(loc, xq, {pads[0], pads[1]}, {pads[2], pads[3]}, zero);
+    cols = im2col(loc, xq, ys, ws, strides, dilations);
+  } else {
+    cols = xq2; // rows x len = [M, K]
+  }
+  P = shapeOf(cols)[0];
+  K = shapeOf(cols)[1];
+  FailureOr<Value> acc = packedGemm(op, cols, *w8, P, F, K, 0, {});
+  if (failed(acc))
+    return failure();
+  // y = f32(acc) * f32(f64(s_r) * f64(s_w[c])) (+ b[c]); the row of result
+  // row p is p for a linear layer, 0 for a convolution.
+  SmallVector<float> sw(F);
+  for (int64_t c = 0; c < F; ++c)
+    sw[c] = wq->perTensor() ? wq->scale() : wq->scales[c];
+  AffineMap chan = AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx);
+  AffineMap row = isConv ? AffineMap::get(2, 0, b.getAffineConstantExpr(0), ctx)
+                         : AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx);
+  SmallVector<std::pair<Value, AffineMap>> extra = {
+      {scale, row}, {vec<float>(loc, sw, f32), chan}};
+  if (bv)
+    extra.push_back({get(bv), chan});
+  Value y = elementwise(
+      loc, {*acc}, {P, F}, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value s = arith::TruncFOp::create(
+            bb, l, f32,
+            arith::MulFOp::create(bb, l, arith::ExtFOp::create(bb, l, f64, a[1]),
+                                  arith::ExtFOp::create(bb, l, f64, a[2])));
+        Value v = arith::MulFOp::create(bb, l, arith::SIToFPOp::create(bb, l, f32, a[0]), s);
+        if (bv)
+          v = arith::AddFOp::create(bb, l, v, a[3]);
+        return v;
+      },
+      extra);
+  if (isConv) {
+    set(op->getResult(0), toNCHW(loc, y, ys));
+    return success();
+  }
+  set(op->getResult(0),
+      shapeOf(y) == resultType.getShape()
+          ? y
+          : Value(tensor::ExpandShapeOp::create(
+                b, loc, resultType,
+                tensor::CollapseShapeOp::create(b, loc, y, SmallVector<ReassociationIndices>{{0, 1}}),
+                SmallVector<ReassociationIndices>{all})));
+  return success();
+}
+
 Value Lowering::padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
                            ArrayRef<int64_t> hi, Value value) {
   if (llvm::all_of(lo, [](int64_t p) { return p == 0; }) &&
@@ -728,7 +897,8 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
                                   ArrayRef<int64_t> dilations, int64_t groups) {
   Location loc = op->getLoc();
   if (op->hasAttr("dynamic_act"))
-    return err(op) << ("the dynamic-activation form has no CPU lowering yet");
+    return lowerDynamic(op, xv, wv, bv, /*isConv=*/true, strides, pads,
+                        dilations, groups);
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   // Shapes of the operands as lowered (a transposed convolution hands in
   // prepared ones).
@@ -770,30 +940,8 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   if (integer && groups == 1 && xq->bits == 8 && wq->bits == 8 &&
       !weightZpOf(*wq) && (!bv || biasValues)) {
     if (std::optional<std::vector<int8_t>> w8 = constantInt8(wv)) {
-      int64_t Nb = ys[0], OH = ys[2], OW = ys[3], C = xs[1], KH = ws[2],
-              KW = ws[3];
-      MLIRContext *ctx = b.getContext();
-      SmallVector<AffineExpr> d;
-      for (unsigned i = 0; i < 6; ++i)
-        d.push_back(getAffineDimExpr(i, ctx));
-      Type i8 = b.getI8Type();
-      Value colInit = empty(loc, {Nb, OH, OW, C, KH, KW}, i8);
-      auto col = linalg::GenericOp::create(
-          b, loc, TypeRange{colInit.getType()}, ValueRange{x}, ValueRange{colInit},
-          SmallVector<AffineMap>{
-              AffineMap::get(6, 0,
-                             {d[0], d[3], d[1] * strides[0] + d[4] * dilations[0],
-                              d[2] * strides[1] + d[5] * dilations[1]},
-                             ctx),
-              b.getMultiDimIdentityMap(6)},
-          SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-          [&](OpBuilder &bb, Location l, ValueRange a) {
-            linalg::YieldOp::create(bb, l, a[0]);
-          });
-      int64_t P = Nb * OH * OW, K = C * KH * KW;
-      Value cols = tensor::CollapseShapeOp::create(
-          b, loc, col.getResult(0),
-          ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+      Value cols = im2col(loc, x, ys, ws, strides, dilations);
+      int64_t P = shapeOf(cols)[0], K = shapeOf(cols)[1];
       FailureOr<Value> acc = packedGemm(
           op, cols, *w8, P, F, K, xq->zp(),
           biasValues ? ArrayRef<int32_t>(*biasValues) : ArrayRef<int32_t>());
@@ -803,18 +951,7 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
       FailureOr<Value> r = finishInteger(op, *acc, *xq, *wq, flatType, 1);
       if (failed(r))
         return failure();
-      // [N*OH*OW, F] -> [N, OH*OW, F] -> [N, F, OH*OW] -> [N, F, OH, OW]
-      Type re = cast<ShapedType>(r->getType()).getElementType();
-      Value v = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({Nb, OH * OW, F}, re), *r,
-          ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-      Value tInit = empty(loc, {Nb, F, OH * OW}, re);
-      v = linalg::TransposeOp::create(b, loc, v, tInit, ArrayRef<int64_t>{0, 2, 1})
-              ->getResult(0);
-      v = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({Nb, F, OH, OW}, re), v,
-          ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
-      set(op->getResult(0), v);
+      set(op->getResult(0), toNCHW(loc, *r, ys));
       return success();
     }
   }
@@ -947,7 +1084,7 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
                                     Value bv) {
   Location loc = op->getLoc();
   if (op->hasAttr("dynamic_act"))
-    return err(op) << ("the dynamic-activation form has no CPU lowering yet");
+    return lowerDynamic(op, xv, wv, bv, /*isConv=*/false, {}, {}, {}, 1);
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   ArrayRef<int64_t> xs = shapeOf(xv), ws = shapeOf(wv);
   if (ws.size() != 2)
