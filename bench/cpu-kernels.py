@@ -394,7 +394,7 @@ class Bench:
         if "tiles" not in kinds.values():
             raise Failed(f"no qc_gemm_s8_{variant}_tiles* symbol in {prog}")
         for lp in hot_loops:
-            rname = f"loop@{lp['lo']:x}"
+            rname = f"loop@{lp['lo']:x}-{lp['hi']:x}"
             ranges += ["-r", f"{rname}:0x{lp['lo']:x}-0x{lp['hi'] + 4:x}"]
             kinds[rname] = "loop"
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -427,7 +427,8 @@ class Bench:
             if rname not in counts:
                 raise Failed(f"count.sh printed no count for {rname}")
             if kind == "loop":
-                agg["loops"][int(rname.split("@")[1], 16)] = counts[rname]
+                lo, hi = (int(v, 16) for v in rname.split("@")[1].split("-"))
+                agg["loops"][(lo, hi)] = counts[rname]
                 continue
             agg["all"] += counts[rname]
             if kind in ("tiles", "pack"):
@@ -477,7 +478,7 @@ class Bench:
                 self.check_gemm(src, shape, x, os.path.join(self.work, "qemu-out", variant, "y.npy"),
                                 f"aarch64 {variant} under qemu")
                 # The hot loop: the innermost multiply loop that executed the most.
-                hot = max(loops, key=lambda lp: (agg["loops"][lp["lo"]], lp["macs"], -lp["lo"]))
+                hot = max(loops, key=lambda lp: (agg["loops"][(lp["lo"], lp["hi"])], lp["macs"], -lp["lo"]))
                 how = "most executed"
             else:
                 hot = max(loops, key=lambda lp: (lp["macs"], lp["insns"], -lp["lo"]))
@@ -485,7 +486,7 @@ class Bench:
             results[variant] = (func, cpu, isa, agg, skip)
             log(f"llvm-mca: {func} loop 0x{hot['lo']:x}-0x{hot['hi']:x}")
             mcas[variant] = (func, hot, how, self.mca(prog, func, hot),
-                             agg["loops"][hot["lo"]] / agg["tiles"] if agg else None)
+                             agg["loops"][(hot["lo"], hot["hi"])] / agg["tiles"] if agg else None)
 
         rows = []
         for variant, (func, cpu, isa, agg, skip) in results.items():
