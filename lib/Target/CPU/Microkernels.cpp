@@ -356,7 +356,7 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Value M = entry->getArgument(5), N = entry->getArgument(6),
         MT = entry->getArgument(7), K4 = entry->getArgument(8);
   bool x86 = kind == DotKind::Vnni;
-  int64_t lanes = x86 ? 16 : 4, rows = x86 ? 8 : 4, passes = 8 / rows;
+  int64_t lanes = x86 ? 16 : 4;
   int64_t groups = 16 / lanes; // accumulators per row
   auto accType = VectorType::get({lanes}, b.getI32Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
@@ -384,16 +384,17 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
     }
     start.push_back(v);
   }
-  auto mLoop = scf::ForOp::create(b, loc, c0, MT, c1);
-  b.setInsertionPointToStart(mLoop.getBody());
-  Value i = mLoop.getInductionVar();
-  Value aTile = mulc(b, loc, mul(b, loc, i, K4), 32);
-  for (int64_t pass = 0; pass < passes; ++pass) {
+
+  // Rows [8i + first, 8i + first + rows) of the row tiles from i on (rows
+  // 8..15 come from tile i + 1), one k loop, then the store.
+  auto block = [&](OpBuilder &o, Value i, int64_t first, int64_t rows) {
     Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+        o, loc, DenseElementsAttr::get(accType, o.getI32IntegerAttr(0)));
     SmallVector<Value> init(rows * groups, zero);
+    Value aTile = mulc(o, loc, mul(o, loc, i, K4), 32);
+    Value aStride = mulc(o, loc, K4, 32); // bytes from one row tile to the next
     auto kLoop = scf::ForOp::create(
-        b, loc, c0, K4, c1, init,
+        o, loc, c0, K4, c1, init,
         [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
           SmallVector<Value> next;
           Value aOff = add(bb, l, aTile, mulc(bb, l, k, 32));
@@ -403,9 +404,11 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
             auto v4i8 = VectorType::get({4}, bb.getI8Type());
             auto v1i32 = VectorType::get({1}, bb.getI32Type());
             Value bv = vector::LoadOp::create(bb, l, v64i8, B, ValueRange{bOff});
-            for (int64_t r = 0; r < 8; ++r) {
+            Value aNext = add(bb, l, aOff, aStride);
+            for (int64_t r = 0; r < rows; ++r) {
+              Value base = r < 8 ? aOff : aNext;
               Value a4 = vector::LoadOp::create(
-                  bb, l, v4i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 4 * r))});
+                  bb, l, v4i8, A, ValueRange{add(bb, l, base, idx(bb, l, 4 * (r % 8)))});
               Value a = vector::ExtractOp::create(
                   bb, l, vector::BitCastOp::create(bb, l, v1i32, a4),
                   ArrayRef<int64_t>{0});
@@ -420,7 +423,7 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
           } else {
             auto v16i8 = VectorType::get({16}, bb.getI8Type());
             Value av = vector::LoadOp::create(
-                bb, l, v16i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 16 * pass))});
+                bb, l, v16i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 4 * first))});
             SmallVector<Value> bv;
             for (int64_t q = 0; q < 4; ++q)
               bv.push_back(vector::LoadOp::create(
@@ -433,16 +436,16 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
         });
     SmallVector<Value> accs(kLoop.getResults());
     for (auto [k, acc] : llvm::enumerate(accs))
-      acc = arith::AddIOp::create(b, loc, acc, start[k % groups]);
+      acc = arith::AddIOp::create(o, loc, acc, start[k % groups]);
     // C[m0 + r, n0 + lanes * q ..] = accs[r * groups + q]; rows and columns
     // past M and N (the zero padding of the packed tiles) are not written.
-    Value m0 = add(b, loc, mulc(b, loc, i, 8), idx(b, loc, rows * pass));
+    Value m0 = add(o, loc, mulc(o, loc, i, 8), idx(o, loc, first));
     auto fits = [&](Value v, int64_t extent, Value bound) {
-      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                   add(b, loc, v, idx(b, loc, extent)), bound);
+      return arith::CmpIOp::create(o, loc, arith::CmpIPredicate::sle,
+                                   add(o, loc, v, idx(o, loc, extent)), bound);
     };
-    Value full = arith::AndIOp::create(b, loc, fits(m0, rows, M), fits(n0, 16, N));
-    auto ifOp = scf::IfOp::create(b, loc, full, /*withElse=*/true);
+    Value full = arith::AndIOp::create(o, loc, fits(m0, rows, M), fits(n0, 16, N));
+    auto ifOp = scf::IfOp::create(o, loc, full, /*withElse=*/true);
     {
       OpBuilder t = ifOp.getThenBodyBuilder();
       for (int64_t r = 0; r < rows; ++r)
@@ -453,8 +456,8 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
         }
     }
     {
-      // A partial tile: spill the accumulators to a small buffer and add the
-      // rows and columns that exist.
+      // A partial tile: spill the accumulators to a small buffer and store
+      // the rows and columns that exist.
       OpBuilder e = ifOp.getElseBodyBuilder();
       auto tileType = MemRefType::get({rows, 16}, e.getI32Type());
       Value tile = memref::AllocaOp::create(e, loc, tileType);
@@ -462,8 +465,10 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
         for (int64_t q = 0; q < groups; ++q)
           vector::StoreOp::create(e, loc, accs[r * groups + q], tile,
                                   ValueRange{idx(e, loc, r), idx(e, loc, lanes * q)});
-      Value rEnd = arith::MinSIOp::create(e, loc, idx(e, loc, rows),
-                                          arith::SubIOp::create(e, loc, M, m0));
+      Value rEnd = arith::MaxSIOp::create(
+          e, loc, c0,
+          arith::MinSIOp::create(e, loc, idx(e, loc, rows),
+                                 arith::SubIOp::create(e, loc, M, m0)));
       Value cEnd = arith::MinSIOp::create(e, loc, idx(e, loc, 16),
                                           arith::SubIOp::create(e, loc, N, n0));
       auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
@@ -475,6 +480,29 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
       Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
       memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
     }
+  };
+
+  if (x86) {
+    // 16 rows (two row tiles, 16 accumulators) at a time, then the last
+    // tile of an odd count alone.
+    Value pairs = arith::DivUIOp::create(b, loc, MT, idx(b, loc, 2));
+    auto pl = scf::ForOp::create(b, loc, c0, pairs, c1);
+    {
+      OpBuilder pb = OpBuilder::atBlockBegin(pl.getBody());
+      block(pb, mulc(pb, loc, pl.getInductionVar(), 2), 0, 16);
+    }
+    Value odd = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::RemUIOp::create(b, loc, MT, idx(b, loc, 2)), c0);
+    auto last = scf::IfOp::create(b, loc, odd, /*withElse=*/false);
+    OpBuilder lb = last.getThenBodyBuilder();
+    block(lb, arith::SubIOp::create(lb, loc, MT, c1), 0, 8);
+  } else {
+    // NEON: each row tile in two passes of 4 rows.
+    auto ml = scf::ForOp::create(b, loc, c0, MT, c1);
+    OpBuilder pb = OpBuilder::atBlockBegin(ml.getBody());
+    block(pb, ml.getInductionVar(), 0, 4);
+    block(pb, ml.getInductionVar(), 4, 4);
   }
   b.setInsertionPointAfter(nLoop);
   func::ReturnOp::create(b, loc);
