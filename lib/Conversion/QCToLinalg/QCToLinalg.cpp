@@ -220,6 +220,9 @@ private:
                                  const QInfo &w, Type resultType,
                                  int64_t channelDim);
 
+  /// Constant [N, K] weight `v` (f32, or 8-bit storage) transposed to
+  /// [K, N] as a new constant; null when `v` is not such a constant.
+  Value transposedConstant(Value v);
   /// The int8 values of constant `v` (a qc.constant of 8-bit storage).
   std::optional<std::vector<int8_t>> constantInt8(Value v);
   /// The int32 values of constant `v` (a qc.constant of 32-bit storage).
@@ -548,6 +551,42 @@ static std::optional<std::vector<T>> constantInts(Value v) {
     if (std::optional<ArrayRef<T>> data = res.tryGetAsArrayRef())
       return std::vector<T>(data->begin(), data->end());
   return std::nullopt;
+}
+
+Value Lowering::transposedConstant(Value v) {
+  auto c = v.getDefiningOp<qc::ConstantOp>();
+  ArrayRef<int64_t> shape = shapeOf(v);
+  if (!c || shape.size() != 2)
+    return Value();
+  int64_t N = shape[0], K = shape[1];
+  Location loc = c.getLoc();
+  if (std::optional<std::vector<int8_t>> w8 = constantInt8(v)) {
+    std::vector<int8_t> t(w8->size());
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k)
+        t[k * N + n] = (*w8)[n * K + k];
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(RankedTensorType::get({K, N}, b.getI8Type()),
+                                       ArrayRef<int8_t>(t)));
+  }
+  std::vector<float> src;
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      dense && dense.getElementType().isF32()) {
+    auto values = dense.getValues<float>();
+    src.assign(values.begin(), values.end());
+  } else if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(c.getValue())) {
+    if (std::optional<ArrayRef<float>> values = res.tryGetAsArrayRef())
+      src.assign(values->begin(), values->end());
+  }
+  if (src.size() != static_cast<size_t>(N * K))
+    return Value();
+  std::vector<float> t(src.size());
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      t[k * N + n] = src[n * K + k];
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(RankedTensorType::get({K, N}, b.getF32Type()),
+                                     ArrayRef<float>(t)));
 }
 
 std::optional<std::vector<int8_t>> Lowering::constantInt8(Value v) {
@@ -970,10 +1009,13 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   }
 
   MLIRContext *ctx = b.getContext();
+  // Loop order n, f, c, kh, kw, oh, ow: every output element still sums its
+  // products in (c, kh, kw) order, and the innermost loop walks a row of
+  // the output (contiguous, vectorisable at stride 1).
   AffineExpr n = getAffineDimExpr(0, ctx), f = getAffineDimExpr(1, ctx),
-             oh = getAffineDimExpr(2, ctx), ow = getAffineDimExpr(3, ctx),
-             c = getAffineDimExpr(4, ctx), kh = getAffineDimExpr(5, ctx),
-             kw = getAffineDimExpr(6, ctx);
+             c = getAffineDimExpr(2, ctx), kh = getAffineDimExpr(3, ctx),
+             kw = getAffineDimExpr(4, ctx), oh = getAffineDimExpr(5, ctx),
+             ow = getAffineDimExpr(6, ctx);
   AffineExpr cin = groups == 1 ? c : f.floorDiv(Fg) * Cg + c;
   SmallVector<AffineMap> maps = {
       AffineMap::get(7, 0,
@@ -984,9 +1026,9 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   maps.push_back(AffineMap::get(7, 0, {n, f, oh, ow}, ctx));
   using utils::IteratorType;
   SmallVector<IteratorType> iters = {
-      IteratorType::parallel,  IteratorType::parallel,  IteratorType::parallel,
-      IteratorType::parallel,  IteratorType::reduction, IteratorType::reduction,
-      IteratorType::reduction};
+      IteratorType::parallel,  IteratorType::parallel,  IteratorType::reduction,
+      IteratorType::reduction, IteratorType::reduction, IteratorType::parallel,
+      IteratorType::parallel};
   Value acc = contraction(loc, x, w, init, maps, iters,
                           AffineMap::get(7, 0, {f}, ctx), xq, wq);
   if (!integer) {
@@ -1159,8 +1201,26 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
   SmallVector<IteratorType> iters = {IteratorType::parallel,
                                      IteratorType::parallel,
                                      IteratorType::reduction};
-  Value acc = contraction(loc, x, w, init, maps, iters,
-                          AffineMap::get(3, 0, {n}, ctx), xq, wq);
+  AffineMap channel = AffineMap::get(3, 0, {n}, ctx);
+  // A constant weight of a float or weight-only layer is stored transposed,
+  // [K, N], and the loops run m, k, n: the innermost loop walks a row of the
+  // output and of the weight (contiguous, vectorisable); each output still
+  // sums its products in k order.
+  if (!integer) {
+    Value wT = transposedConstant(wv);
+    if (wT) {
+      AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+                 d2 = getAffineDimExpr(2, ctx);
+      w = wT;
+      maps = {AffineMap::get(3, 0, {d0, d1}, ctx),
+              AffineMap::get(3, 0, {d1, d2}, ctx),
+              AffineMap::get(3, 0, {d0, d2}, ctx)};
+      iters = {IteratorType::parallel, IteratorType::reduction,
+               IteratorType::parallel};
+      channel = AffineMap::get(3, 0, {d2}, ctx);
+    }
+  }
+  Value acc = contraction(loc, x, w, init, maps, iters, channel, xq, wq);
   SmallVector<int64_t> flatShape = {M, N};
   Value out = acc;
   if (integer) {
