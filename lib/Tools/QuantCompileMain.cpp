@@ -65,7 +65,8 @@ struct Options {
   cl::OptionCategory category{"quant-compile options"};
   cl::opt<std::string> inputFile{cl::Positional, cl::desc("<model.onnx>"),
                                  cl::cat(category)};
-  cl::opt<std::string> outputFile{"o", cl::desc("Output file (default stdout)"),
+  cl::opt<std::string> outputFile{"o", cl::desc("Output file (default stdout); a name ending in .qc "
+                                           "writes the compiled artifact directory"),
                                   cl::value_desc("filename"), cl::init("-"),
                                   cl::cat(category)};
   cl::list<std::string> inputShapes{
@@ -722,6 +723,8 @@ int qc::quantCompileMain(int argc, char **argv) {
       argc, argv,
       "quant-compile: the quantc model compiler\n\n"
       "  quant-compile model.onnx --scheme w8a8 --calib calib/ -o model.qc.mlir\n"
+      "  quant-compile model.onnx --scheme w8a8 --calib calib/ --input-shape x=1x3x224x224 \\\n"
+      "      --target host,aarch64,aarch64-apple-darwin -o model.qc\n"
       "  quant-compile model.onnx --scheme w4a16-g32 -o model.qc.mlir\n"
       "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
