@@ -34,11 +34,11 @@
 //   - AArch64 `i8mm` packs A as row pairs x 8 bytes and computes 8x8 blocks
 //     per pass with 16 `smmla` (2x2 blocks, 8 deep) per step of 8, on B
 //     column pairs zipped from two 4-deep chunks (K4 is even).
-//   - x86-64 `avx512vnni` keeps one vector<16xi32> accumulator per row: per
-//     step one 64-byte load of B, 8 broadcasts of a row's 4 bytes and 8
-//     `vpdpbusd`. vpdpbusd multiplies unsigned by signed bytes, so x is
-//     packed as x + 128 (x xor 0x80) and 128 * colsum[n] is subtracted.
-//     `base` on x86-64 is the portable kernel.
+//   - x86-64 `avx512vnni` computes 8 rows x 3 column tiles per block (24
+//     vector<16xi32> accumulators): per step three 64-byte loads of B, 8
+//     broadcasts of a row's 4 bytes and 24 `vpdpbusd`. vpdpbusd multiplies
+//     unsigned by signed bytes, so x is packed as x + 128 (x xor 0x80) and
+//     128 * colsum[n] is subtracted. `base` on x86-64 is the portable kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -217,6 +217,156 @@ Block *tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
   return fn.addEntryBlock();
 }
 
+/// C[m0 + r, n0 .. n0 + 16) = row r of `rows` (vectors of `lanes` i32
+/// each, 16 / lanes per row, row-major in `rows`); rows and columns past M
+/// and N (the zero padding of the packed tiles) are not written.
+void storeTile(OpBuilder &o, Location loc, Value C, Value M, Value N, Value m0,
+               Value n0, ArrayRef<Value> rows, int64_t lanes) {
+  int64_t groups = 16 / lanes;
+  int64_t count = rows.size() / groups;
+  Value c0 = idx(o, loc, 0), c1 = idx(o, loc, 1);
+  auto fits = [&](Value v, int64_t extent, Value bound) {
+    return arith::CmpIOp::create(o, loc, arith::CmpIPredicate::sle,
+                                 add(o, loc, v, idx(o, loc, extent)), bound);
+  };
+  Value full = arith::AndIOp::create(o, loc, fits(m0, count, M), fits(n0, 16, N));
+  auto ifOp = scf::IfOp::create(o, loc, full, /*withElse=*/true);
+  {
+    OpBuilder t = ifOp.getThenBodyBuilder();
+    for (int64_t r = 0; r < count; ++r)
+      for (int64_t q = 0; q < groups; ++q) {
+        Value off = add(t, loc, mul(t, loc, add(t, loc, m0, idx(t, loc, r)), N),
+                        add(t, loc, n0, idx(t, loc, lanes * q)));
+        vector::StoreOp::create(t, loc, rows[r * groups + q], C, ValueRange{off});
+      }
+  }
+  {
+    // A partial tile: spill to a small buffer and store what exists.
+    OpBuilder e = ifOp.getElseBodyBuilder();
+    auto tileType = MemRefType::get({count, 16}, e.getI32Type());
+    Value tile = memref::AllocaOp::create(e, loc, tileType);
+    for (int64_t r = 0; r < count; ++r)
+      for (int64_t q = 0; q < groups; ++q)
+        vector::StoreOp::create(e, loc, rows[r * groups + q], tile,
+                                ValueRange{idx(e, loc, r), idx(e, loc, lanes * q)});
+    Value rEnd = arith::MaxSIOp::create(
+        e, loc, c0,
+        arith::MinSIOp::create(e, loc, idx(e, loc, count),
+                               arith::SubIOp::create(e, loc, M, m0)));
+    Value cEnd = arith::MaxSIOp::create(
+        e, loc, c0,
+        arith::MinSIOp::create(e, loc, idx(e, loc, 16),
+                               arith::SubIOp::create(e, loc, N, n0)));
+    auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
+    OpBuilder rb = OpBuilder::atBlockBegin(rl.getBody());
+    auto cl = scf::ForOp::create(rb, loc, c0, cEnd, c1);
+    OpBuilder cb = OpBuilder::atBlockBegin(cl.getBody());
+    Value r = rl.getInductionVar(), cc = cl.getInductionVar();
+    Value off = add(cb, loc, mul(cb, loc, add(cb, loc, m0, r), N), add(cb, loc, n0, cc));
+    Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
+    memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
+  }
+}
+
+/// The x86-64 AVX512-VNNI tiles: 8 rows x up to 3 column tiles (48
+/// columns) per block, 24 vector<16xi32> accumulators. Per step of 4 along
+/// K: one 64-byte load per column tile, 8 broadcasts of a row's 4 bytes and
+/// 24 `vpdpbusd`, so each broadcast feeds three multiply-accumulates. The
+/// activations are packed as x + 128 (vpdpbusd multiplies unsigned by signed
+/// bytes); 128 * colsum[n] is subtracted when storing.
+void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
+  Block *entry = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Value A = entry->getArgument(0), B = entry->getArgument(1),
+        C = entry->getArgument(2), S = entry->getArgument(3),
+        Bias = entry->getArgument(4);
+  Value M = entry->getArgument(5), N = entry->getArgument(6),
+        MT = entry->getArgument(7), K4 = entry->getArgument(8);
+  Value jBegin = entry->getArgument(9), jEnd = entry->getArgument(10);
+  auto accType = VectorType::get({16}, b.getI32Type());
+  auto v64i8 = VectorType::get({64}, b.getI8Type());
+  auto v4i8 = VectorType::get({4}, b.getI8Type());
+  auto v1i32 = VectorType::get({1}, b.getI32Type());
+  Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
+
+  // Column tiles [j, j + width) for every row tile.
+  auto columns = [&](OpBuilder &o, Value j, int64_t width) {
+    SmallVector<Value> n0, bTile, start;
+    for (int64_t c = 0; c < width; ++c) {
+      Value jc = add(o, loc, j, idx(o, loc, c));
+      n0.push_back(mulc(o, loc, jc, 16));
+      bTile.push_back(mulc(o, loc, mul(o, loc, jc, K4), 64));
+      Value bias = vector::LoadOp::create(o, loc, accType, Bias, ValueRange{n0.back()});
+      Value sum = vector::LoadOp::create(o, loc, accType, S, ValueRange{n0.back()});
+      start.push_back(arith::SubIOp::create(
+          o, loc, bias,
+          arith::ShLIOp::create(
+              o, loc, sum,
+              arith::ConstantOp::create(
+                  o, loc, DenseElementsAttr::get(accType, o.getI32IntegerAttr(7))))));
+    }
+    auto rowLoop = scf::ForOp::create(o, loc, c0, MT, c1);
+    OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
+    Value i = rowLoop.getInductionVar();
+    Value aTile = mulc(rb, loc, mul(rb, loc, i, K4), 32);
+    Value zero = arith::ConstantOp::create(
+        rb, loc, DenseElementsAttr::get(accType, rb.getI32IntegerAttr(0)));
+    SmallVector<Value> init(8 * width, zero); // [row][column tile]
+    auto kLoop = scf::ForOp::create(
+        rb, loc, c0, K4, c1, init,
+        [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
+          Value aOff = add(bb, l, aTile, mulc(bb, l, k, 32));
+          SmallVector<Value> bv;
+          for (int64_t c = 0; c < width; ++c)
+            bv.push_back(vector::LoadOp::create(
+                bb, l, v64i8, B, ValueRange{add(bb, l, bTile[c], mulc(bb, l, k, 64))}));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < 8; ++r) {
+            Value a4 = vector::LoadOp::create(bb, l, v4i8, A,
+                                              ValueRange{add(bb, l, aOff, idx(bb, l, 4 * r))});
+            Value a = vector::ExtractOp::create(
+                bb, l, vector::BitCastOp::create(bb, l, v1i32, a4), ArrayRef<int64_t>{0});
+            Value av = vector::BitCastOp::create(
+                bb, l, v64i8, vector::BroadcastOp::create(bb, l, accType, a));
+            for (int64_t c = 0; c < width; ++c)
+              next.push_back(LLVM::CallIntrinsicOp::create(
+                                 bb, l, accType,
+                                 bb.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                                 ValueRange{accIn[r * width + c], av, bv[c]})
+                                 .getResult(0));
+          }
+          scf::YieldOp::create(bb, l, next);
+        });
+    Value m0 = mulc(rb, loc, i, 8);
+    for (int64_t c = 0; c < width; ++c) {
+      SmallVector<Value> rows;
+      for (int64_t r = 0; r < 8; ++r)
+        rows.push_back(arith::AddIOp::create(rb, loc, kLoop.getResult(r * width + c), start[c]));
+      storeTile(rb, loc, C, M, N, m0, n0[c], rows, 16);
+    }
+  };
+
+  // Whole groups of three column tiles, then the one or two left.
+  Value count = arith::SubIOp::create(b, loc, jEnd, jBegin);
+  Value groups = arith::DivUIOp::create(b, loc, count, idx(b, loc, 3));
+  auto gl = scf::ForOp::create(b, loc, c0, groups, c1);
+  {
+    OpBuilder gb = OpBuilder::atBlockBegin(gl.getBody());
+    columns(gb, add(gb, loc, jBegin, mulc(gb, loc, gl.getInductionVar(), 3)), 3);
+  }
+  Value rest = arith::RemUIOp::create(b, loc, count, idx(b, loc, 3));
+  Value jRest = add(b, loc, jBegin, mulc(b, loc, groups, 3));
+  for (int64_t width : {2, 1}) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rest,
+                                     idx(b, loc, width));
+    auto ifOp = scf::IfOp::create(b, loc, is, /*withElse=*/false);
+    OpBuilder tb = ifOp.getThenBodyBuilder();
+    columns(tb, jRest, width);
+  }
+  func::ReturnOp::create(b, loc);
+}
+
+
 /// The i8mm tiles: 8 rows x 16 columns in two passes of 8 columns. Per step
 /// of 8 along K, four 16-byte loads of A (row pairs x 8 bytes), two of each
 /// of the two 4-deep B chunks, zipped into column pairs x 8 bytes, and 16
@@ -343,7 +493,7 @@ void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
   func::ReturnOp::create(b, loc);
 }
 
-/// The dot-product tiles (dotprod, base, avx512vnni): C = bias' + A * B^T on
+/// The dot-product tiles (dotprod, base): C = bias' + A * B^T on
 /// the 8x16 tiles of the column tiles [jbegin, jend) (one task of
 /// qcrt_parallel_for). Column tiles outside, row tiles inside: a B tile is
 /// reused by every row tile while it is in cache.
@@ -351,14 +501,10 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Block *entry = tilesFunction(mb, loc, name);
   OpBuilder b = OpBuilder::atBlockBegin(entry);
   Value A = entry->getArgument(0), B = entry->getArgument(1),
-        C = entry->getArgument(2), S = entry->getArgument(3),
-        Bias = entry->getArgument(4);
+        C = entry->getArgument(2), Bias = entry->getArgument(4);
   Value M = entry->getArgument(5), N = entry->getArgument(6),
         MT = entry->getArgument(7), K4 = entry->getArgument(8);
-  bool x86 = kind == DotKind::Vnni;
-  int64_t lanes = x86 ? 16 : 4;
-  int64_t groups = 16 / lanes; // accumulators per row
-  auto accType = VectorType::get({lanes}, b.getI32Type());
+  auto accType = VectorType::get({4}, b.getI32Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(9),
                                   entry->getArgument(10), c1);
@@ -366,144 +512,50 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   Value j = nLoop.getInductionVar();
   Value n0 = mulc(b, loc, j, 16);
   Value bTile = mulc(b, loc, mul(b, loc, j, K4), 64);
-  // What every row of the tile starts from: bias'[n] (the bias with the
-  // input's zero point folded in), minus 128 * colsum[n] for the offset
-  // activations of the x86 kernel.
+  // Every row of the tile starts from bias'[n] (the bias with the input's
+  // zero point folded in).
   SmallVector<Value> start;
-  for (int64_t q = 0; q < groups; ++q) {
-    Value col = add(b, loc, n0, idx(b, loc, lanes * q));
-    Value v = vector::LoadOp::create(b, loc, accType, Bias, ValueRange{col});
-    if (x86) {
-      Value s = vector::LoadOp::create(b, loc, accType, S, ValueRange{col});
-      v = arith::SubIOp::create(
-          b, loc, v,
-          arith::ShLIOp::create(
-              b, loc, s,
-              arith::ConstantOp::create(
-                  b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(7)))));
-    }
-    start.push_back(v);
-  }
+  for (int64_t q = 0; q < 4; ++q)
+    start.push_back(vector::LoadOp::create(
+        b, loc, accType, Bias, ValueRange{add(b, loc, n0, idx(b, loc, 4 * q))}));
 
-  // Rows [8i + first, 8i + first + rows) of the row tiles from i on (rows
-  // 8..15 come from tile i + 1), one k loop, then the store.
-  auto block = [&](OpBuilder &o, Value i, int64_t first, int64_t rows) {
+  // Rows [8i + first, 8i + first + 4): one k loop, then the store.
+  auto block = [&](OpBuilder &o, Value i, int64_t first) {
     Value zero = arith::ConstantOp::create(
         o, loc, DenseElementsAttr::get(accType, o.getI32IntegerAttr(0)));
-    SmallVector<Value> init(rows * groups, zero);
+    SmallVector<Value> init(16, zero); // [row][group of 4 columns]
     Value aTile = mulc(o, loc, mul(o, loc, i, K4), 32);
-    Value aStride = mulc(o, loc, K4, 32); // bytes from one row tile to the next
     auto kLoop = scf::ForOp::create(
         o, loc, c0, K4, c1, init,
         [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
-          SmallVector<Value> next;
+          auto v16i8 = VectorType::get({16}, bb.getI8Type());
           Value aOff = add(bb, l, aTile, mulc(bb, l, k, 32));
           Value bOff = add(bb, l, bTile, mulc(bb, l, k, 64));
-          if (x86) {
-            auto v64i8 = VectorType::get({64}, bb.getI8Type());
-            auto v4i8 = VectorType::get({4}, bb.getI8Type());
-            auto v1i32 = VectorType::get({1}, bb.getI32Type());
-            Value bv = vector::LoadOp::create(bb, l, v64i8, B, ValueRange{bOff});
-            Value aNext = add(bb, l, aOff, aStride);
-            for (int64_t r = 0; r < rows; ++r) {
-              Value base = r < 8 ? aOff : aNext;
-              Value a4 = vector::LoadOp::create(
-                  bb, l, v4i8, A, ValueRange{add(bb, l, base, idx(bb, l, 4 * (r % 8)))});
-              Value a = vector::ExtractOp::create(
-                  bb, l, vector::BitCastOp::create(bb, l, v1i32, a4),
-                  ArrayRef<int64_t>{0});
-              Value av = vector::BitCastOp::create(
-                  bb, l, v64i8, vector::BroadcastOp::create(bb, l, accType, a));
-              next.push_back(LLVM::CallIntrinsicOp::create(
-                                 bb, l, accType,
-                                 bb.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                                 ValueRange{accIn[r], av, bv})
-                                 .getResult(0));
-            }
-          } else {
-            auto v16i8 = VectorType::get({16}, bb.getI8Type());
-            Value av = vector::LoadOp::create(
-                bb, l, v16i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 4 * first))});
-            SmallVector<Value> bv;
+          Value av = vector::LoadOp::create(
+              bb, l, v16i8, A, ValueRange{add(bb, l, aOff, idx(bb, l, 4 * first))});
+          SmallVector<Value> bv;
+          for (int64_t q = 0; q < 4; ++q)
+            bv.push_back(vector::LoadOp::create(
+                bb, l, v16i8, B, ValueRange{add(bb, l, bOff, idx(bb, l, 16 * q))}));
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < 4; ++r)
             for (int64_t q = 0; q < 4; ++q)
-              bv.push_back(vector::LoadOp::create(
-                  bb, l, v16i8, B, ValueRange{add(bb, l, bOff, idx(bb, l, 16 * q))}));
-            for (int64_t r = 0; r < 4; ++r)
-              for (int64_t q = 0; q < 4; ++q)
-                next.push_back(dot4(bb, l, kind, accIn[r * 4 + q], bv[q], av, r));
-          }
+              next.push_back(dot4(bb, l, kind, accIn[r * 4 + q], bv[q], av, r));
           scf::YieldOp::create(bb, l, next);
         });
-    SmallVector<Value> accs(kLoop.getResults());
-    for (auto [k, acc] : llvm::enumerate(accs))
-      acc = arith::AddIOp::create(o, loc, acc, start[k % groups]);
-    // C[m0 + r, n0 + lanes * q ..] = accs[r * groups + q]; rows and columns
-    // past M and N (the zero padding of the packed tiles) are not written.
+    SmallVector<Value> rows;
+    for (int64_t k = 0; k < 16; ++k)
+      rows.push_back(arith::AddIOp::create(o, loc, kLoop.getResult(k), start[k % 4]));
     Value m0 = add(o, loc, mulc(o, loc, i, 8), idx(o, loc, first));
-    auto fits = [&](Value v, int64_t extent, Value bound) {
-      return arith::CmpIOp::create(o, loc, arith::CmpIPredicate::sle,
-                                   add(o, loc, v, idx(o, loc, extent)), bound);
-    };
-    Value full = arith::AndIOp::create(o, loc, fits(m0, rows, M), fits(n0, 16, N));
-    auto ifOp = scf::IfOp::create(o, loc, full, /*withElse=*/true);
-    {
-      OpBuilder t = ifOp.getThenBodyBuilder();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t q = 0; q < groups; ++q) {
-          Value off = add(t, loc, mul(t, loc, add(t, loc, m0, idx(t, loc, r)), N),
-                          add(t, loc, n0, idx(t, loc, lanes * q)));
-          vector::StoreOp::create(t, loc, accs[r * groups + q], C, ValueRange{off});
-        }
-    }
-    {
-      // A partial tile: spill the accumulators to a small buffer and store
-      // the rows and columns that exist.
-      OpBuilder e = ifOp.getElseBodyBuilder();
-      auto tileType = MemRefType::get({rows, 16}, e.getI32Type());
-      Value tile = memref::AllocaOp::create(e, loc, tileType);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t q = 0; q < groups; ++q)
-          vector::StoreOp::create(e, loc, accs[r * groups + q], tile,
-                                  ValueRange{idx(e, loc, r), idx(e, loc, lanes * q)});
-      Value rEnd = arith::MaxSIOp::create(
-          e, loc, c0,
-          arith::MinSIOp::create(e, loc, idx(e, loc, rows),
-                                 arith::SubIOp::create(e, loc, M, m0)));
-      Value cEnd = arith::MinSIOp::create(e, loc, idx(e, loc, 16),
-                                          arith::SubIOp::create(e, loc, N, n0));
-      auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
-      OpBuilder rb = OpBuilder::atBlockBegin(rl.getBody());
-      auto cl = scf::ForOp::create(rb, loc, c0, cEnd, c1);
-      OpBuilder cb = OpBuilder::atBlockBegin(cl.getBody());
-      Value r = rl.getInductionVar(), cc = cl.getInductionVar();
-      Value off = add(cb, loc, mul(cb, loc, add(cb, loc, m0, r), N), add(cb, loc, n0, cc));
-      Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
-      memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
-    }
+    storeTile(o, loc, C, M, N, m0, n0, rows, 4);
   };
 
-  if (x86) {
-    // 16 rows (two row tiles, 16 accumulators) at a time, then the last
-    // tile of an odd count alone.
-    Value pairs = arith::DivUIOp::create(b, loc, MT, idx(b, loc, 2));
-    auto pl = scf::ForOp::create(b, loc, c0, pairs, c1);
-    {
-      OpBuilder pb = OpBuilder::atBlockBegin(pl.getBody());
-      block(pb, mulc(pb, loc, pl.getInductionVar(), 2), 0, 16);
-    }
-    Value odd = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ne,
-        arith::RemUIOp::create(b, loc, MT, idx(b, loc, 2)), c0);
-    auto last = scf::IfOp::create(b, loc, odd, /*withElse=*/false);
-    OpBuilder lb = last.getThenBodyBuilder();
-    block(lb, arith::SubIOp::create(lb, loc, MT, c1), 0, 8);
-  } else {
-    // NEON: each row tile in two passes of 4 rows.
-    auto ml = scf::ForOp::create(b, loc, c0, MT, c1);
-    OpBuilder pb = OpBuilder::atBlockBegin(ml.getBody());
-    block(pb, ml.getInductionVar(), 0, 4);
-    block(pb, ml.getInductionVar(), 4, 4);
-  }
+  // Each row tile in two passes of 4 rows; column tiles outside, row tiles
+  // inside, so a B tile is reused by every row tile while it is in cache.
+  auto ml = scf::ForOp::create(b, loc, c0, MT, c1);
+  OpBuilder pb = OpBuilder::atBlockBegin(ml.getBody());
+  block(pb, ml.getInductionVar(), 0);
+  block(pb, ml.getInductionVar(), 4);
   b.setInsertionPointAfter(nLoop);
   func::ReturnOp::create(b, loc);
 }
@@ -555,6 +607,8 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
       buildPack(mb, loc, (name + suffix).str(), kind);
       if (kind == DotKind::Mmla)
         buildTilesMmla(mb, loc, (name + suffix).str());
+      else if (kind == DotKind::Vnni)
+        buildTilesVnni(mb, loc, (name + suffix).str());
       else
         buildTiles(mb, loc, (name + suffix).str(), kind);
     }
