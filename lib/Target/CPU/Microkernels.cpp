@@ -654,8 +654,10 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
     Value colsum = global(colsumAttr, "colsum");
     Value bias = global(biasAttr, "bias");
     ++counter;
-    // At least ~64K multiply-accumulates per task.
+    // At least ~64K multiply-accumulates per task, and whole groups of
+    // three column tiles (the x86 kernel's block).
     int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, 16 * M * K));
+    grain = 3 * ((grain + 2) / 3);
     SmallVector<Value> args = {flatten(b, gloc, x),      flatten(b, gloc, ap),
                                flatten(b, gloc, w),      flatten(b, gloc, c),
                                flatten(b, gloc, colsum), flatten(b, gloc, bias),
