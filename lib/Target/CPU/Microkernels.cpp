@@ -289,8 +289,9 @@ void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
   auto v1i32 = VectorType::get({1}, b.getI32Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
 
-  // Column tiles [j, j + width) for every row tile.
-  auto columns = [&](OpBuilder &o, Value j, int64_t width) {
+  // Column tiles [j, j + width) for every row tile, its first `rows` rows
+  // (8, or 1 for a matrix-vector product).
+  auto columns = [&](OpBuilder &o, Value j, int64_t width, int64_t rows) {
     SmallVector<Value> n0, bTile, start;
     for (int64_t c = 0; c < width; ++c) {
       Value jc = add(o, loc, j, idx(o, loc, c));
@@ -311,7 +312,7 @@ void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
     Value aTile = mulc(rb, loc, mul(rb, loc, i, K4), 32);
     Value zero = arith::ConstantOp::create(
         rb, loc, DenseElementsAttr::get(accType, rb.getI32IntegerAttr(0)));
-    SmallVector<Value> init(8 * width, zero); // [row][column tile]
+    SmallVector<Value> init(rows * width, zero); // [row][column tile]
     auto kLoop = scf::ForOp::create(
         rb, loc, c0, K4, c1, init,
         [&](OpBuilder &bb, Location l, Value k, ValueRange accIn) {
@@ -321,7 +322,7 @@ void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
             bv.push_back(vector::LoadOp::create(
                 bb, l, v64i8, B, ValueRange{add(bb, l, bTile[c], mulc(bb, l, k, 64))}));
           SmallVector<Value> next;
-          for (int64_t r = 0; r < 8; ++r) {
+          for (int64_t r = 0; r < rows; ++r) {
             Value a4 = vector::LoadOp::create(bb, l, v4i8, A,
                                               ValueRange{add(bb, l, aOff, idx(bb, l, 4 * r))});
             Value a = vector::ExtractOp::create(
@@ -339,29 +340,43 @@ void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
         });
     Value m0 = mulc(rb, loc, i, 8);
     for (int64_t c = 0; c < width; ++c) {
-      SmallVector<Value> rows;
-      for (int64_t r = 0; r < 8; ++r)
-        rows.push_back(arith::AddIOp::create(rb, loc, kLoop.getResult(r * width + c), start[c]));
-      storeTile(rb, loc, C, M, N, m0, n0[c], rows, 16);
+      SmallVector<Value> out;
+      for (int64_t r = 0; r < rows; ++r)
+        out.push_back(arith::AddIOp::create(rb, loc, kLoop.getResult(r * width + c), start[c]));
+      storeTile(rb, loc, C, M, N, m0, n0[c], out, 16);
     }
   };
 
   // Whole groups of three column tiles, then the one or two left.
-  Value count = arith::SubIOp::create(b, loc, jEnd, jBegin);
-  Value groups = arith::DivUIOp::create(b, loc, count, idx(b, loc, 3));
-  auto gl = scf::ForOp::create(b, loc, c0, groups, c1);
+  auto sweep = [&](OpBuilder &o, int64_t rows) {
+    Value count = arith::SubIOp::create(o, loc, jEnd, jBegin);
+    Value groups = arith::DivUIOp::create(o, loc, count, idx(o, loc, 3));
+    auto gl = scf::ForOp::create(o, loc, c0, groups, c1);
+    {
+      OpBuilder gb = OpBuilder::atBlockBegin(gl.getBody());
+      columns(gb, add(gb, loc, jBegin, mulc(gb, loc, gl.getInductionVar(), 3)), 3,
+              rows);
+    }
+    Value rest = arith::RemUIOp::create(o, loc, count, idx(o, loc, 3));
+    Value jRest = add(o, loc, jBegin, mulc(o, loc, groups, 3));
+    for (int64_t width : {2, 1}) {
+      Value is = arith::CmpIOp::create(o, loc, arith::CmpIPredicate::eq, rest,
+                                       idx(o, loc, width));
+      auto ifOp = scf::IfOp::create(o, loc, is, /*withElse=*/false);
+      OpBuilder tb = ifOp.getThenBodyBuilder();
+      columns(tb, jRest, width, rows);
+    }
+  };
+  // A matrix-vector product (M = 1) computes only its row, not the tile's 8.
+  Value vectorCase = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, M, c1);
+  auto split = scf::IfOp::create(b, loc, vectorCase, /*withElse=*/true);
   {
-    OpBuilder gb = OpBuilder::atBlockBegin(gl.getBody());
-    columns(gb, add(gb, loc, jBegin, mulc(gb, loc, gl.getInductionVar(), 3)), 3);
+    OpBuilder tb = split.getThenBodyBuilder();
+    sweep(tb, 1);
   }
-  Value rest = arith::RemUIOp::create(b, loc, count, idx(b, loc, 3));
-  Value jRest = add(b, loc, jBegin, mulc(b, loc, groups, 3));
-  for (int64_t width : {2, 1}) {
-    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rest,
-                                     idx(b, loc, width));
-    auto ifOp = scf::IfOp::create(b, loc, is, /*withElse=*/false);
-    OpBuilder tb = ifOp.getThenBodyBuilder();
-    columns(tb, jRest, width);
+  {
+    OpBuilder eb = split.getElseBodyBuilder();
+    sweep(eb, 8);
   }
   func::ReturnOp::create(b, loc);
 }
