@@ -217,19 +217,20 @@ Block *tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
   return fn.addEntryBlock();
 }
 
-/// C[m0 + r, n0 .. n0 + 16) = row r of `rows` (vectors of `lanes` i32
-/// each, 16 / lanes per row, row-major in `rows`); rows and columns past M
-/// and N (the zero padding of the packed tiles) are not written.
+/// C[m0 + r, n0 .. n0 + width) = row r of `rows` (vectors of `lanes` i32
+/// each, width / lanes per row, row-major in `rows`); rows and columns past
+/// M and N (the zero padding of the packed tiles) are not written.
 void storeTile(OpBuilder &o, Location loc, Value C, Value M, Value N, Value m0,
-               Value n0, ArrayRef<Value> rows, int64_t lanes) {
-  int64_t groups = 16 / lanes;
+               Value n0, ArrayRef<Value> rows, int64_t lanes,
+               int64_t width = 16) {
+  int64_t groups = width / lanes;
   int64_t count = rows.size() / groups;
   Value c0 = idx(o, loc, 0), c1 = idx(o, loc, 1);
   auto fits = [&](Value v, int64_t extent, Value bound) {
     return arith::CmpIOp::create(o, loc, arith::CmpIPredicate::sle,
                                  add(o, loc, v, idx(o, loc, extent)), bound);
   };
-  Value full = arith::AndIOp::create(o, loc, fits(m0, count, M), fits(n0, 16, N));
+  Value full = arith::AndIOp::create(o, loc, fits(m0, count, M), fits(n0, width, N));
   auto ifOp = scf::IfOp::create(o, loc, full, /*withElse=*/true);
   {
     OpBuilder t = ifOp.getThenBodyBuilder();
@@ -243,7 +244,7 @@ void storeTile(OpBuilder &o, Location loc, Value C, Value M, Value N, Value m0,
   {
     // A partial tile: spill to a small buffer and store what exists.
     OpBuilder e = ifOp.getElseBodyBuilder();
-    auto tileType = MemRefType::get({count, 16}, e.getI32Type());
+    auto tileType = MemRefType::get({count, width}, e.getI32Type());
     Value tile = memref::AllocaOp::create(e, loc, tileType);
     for (int64_t r = 0; r < count; ++r)
       for (int64_t q = 0; q < groups; ++q)
@@ -255,7 +256,7 @@ void storeTile(OpBuilder &o, Location loc, Value C, Value M, Value N, Value m0,
                                arith::SubIOp::create(e, loc, M, m0)));
     Value cEnd = arith::MaxSIOp::create(
         e, loc, c0,
-        arith::MinSIOp::create(e, loc, idx(e, loc, 16),
+        arith::MinSIOp::create(e, loc, idx(e, loc, width),
                                arith::SubIOp::create(e, loc, N, n0)));
     auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
     OpBuilder rb = OpBuilder::atBlockBegin(rl.getBody());
@@ -463,46 +464,7 @@ void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
             h == 0 ? ArrayRef<int64_t>{0, 1, 4, 5} : ArrayRef<int64_t>{2, 3, 6, 7});
         rowsOut.push_back(arith::AddIOp::create(b, loc, row, start[sgm]));
       }
-    Value m0 = mulc(b, loc, i, 8);
-    auto fits = [&](Value v, int64_t extent, Value bound) {
-      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle,
-                                   add(b, loc, v, idx(b, loc, extent)), bound);
-    };
-    Value full = arith::AndIOp::create(b, loc, fits(m0, 8, M), fits(colBase, 8, N));
-    auto ifOp = scf::IfOp::create(b, loc, full, /*withElse=*/true);
-    {
-      OpBuilder t = ifOp.getThenBodyBuilder();
-      for (int64_t r = 0; r < 8; ++r)
-        for (int64_t sgm = 0; sgm < 2; ++sgm) {
-          Value off = add(t, loc, mul(t, loc, add(t, loc, m0, idx(t, loc, r)), N),
-                          add(t, loc, colBase, idx(t, loc, 4 * sgm)));
-          vector::StoreOp::create(t, loc, rowsOut[r * 2 + sgm], C, ValueRange{off});
-        }
-    }
-    {
-      OpBuilder e = ifOp.getElseBodyBuilder();
-      auto tileType = MemRefType::get({8, 8}, e.getI32Type());
-      Value tile = memref::AllocaOp::create(e, loc, tileType);
-      for (int64_t r = 0; r < 8; ++r)
-        for (int64_t sgm = 0; sgm < 2; ++sgm)
-          vector::StoreOp::create(e, loc, rowsOut[r * 2 + sgm], tile,
-                                  ValueRange{idx(e, loc, r), idx(e, loc, 4 * sgm)});
-      Value rEnd = arith::MinSIOp::create(e, loc, idx(e, loc, 8),
-                                          arith::SubIOp::create(e, loc, M, m0));
-      Value cEnd = arith::MaxSIOp::create(
-          e, loc, c0,
-          arith::MinSIOp::create(e, loc, idx(e, loc, 8),
-                                 arith::SubIOp::create(e, loc, N, colBase)));
-      auto rl = scf::ForOp::create(e, loc, c0, rEnd, c1);
-      OpBuilder rb = OpBuilder::atBlockBegin(rl.getBody());
-      auto cl = scf::ForOp::create(rb, loc, c0, cEnd, c1);
-      OpBuilder cb = OpBuilder::atBlockBegin(cl.getBody());
-      Value r = rl.getInductionVar(), cc = cl.getInductionVar();
-      Value off = add(cb, loc, mul(cb, loc, add(cb, loc, m0, r), N),
-                      add(cb, loc, colBase, cc));
-      Value v = memref::LoadOp::create(cb, loc, tile, ValueRange{r, cc});
-      memref::StoreOp::create(cb, loc, v, C, ValueRange{off});
-    }
+    storeTile(b, loc, C, M, N, mulc(b, loc, i, 8), colBase, rowsOut, 4, 8);
   }
   b.setInsertionPointAfter(nLoop);
   func::ReturnOp::create(b, loc);
