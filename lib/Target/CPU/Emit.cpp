@@ -79,9 +79,9 @@ FailureOr<std::vector<TargetSpec>> cpu::parseTargets(llvm::StringRef list,
   };
   llvm::SmallVector<llvm::StringRef> parts;
   list.split(parts, ',', -1, false);
+  llvm::Triple host(llvm::sys::getProcessTriple());
   for (llvm::StringRef p : parts) {
     p = p.trim();
-    llvm::Triple host(llvm::sys::getProcessTriple());
     if (p == "host") {
       if (host.getArch() == llvm::Triple::x86_64 && host.isOSLinux())
         add(linuxX86());
@@ -324,20 +324,28 @@ static void optimize(llvm::Module &m, llvm::TargetMachine &tm) {
 }
 
 /// The optimised LLVM module of one variant.
+/// The lowered model translated to LLVM IR once, for every variant to copy.
+static std::unique_ptr<llvm::Module> translate(ModuleOp lowered,
+                                               llvm::LLVMContext &ctx,
+                                               std::string &error) {
+  std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(lowered, ctx);
+  if (!m)
+    error = "translation to LLVM IR failed";
+  return m;
+}
+
+/// A copy of `source` made into variant `v` of `target`: entry point,
+/// kernels bound, CPU and features set, verified and optimised.
 static std::unique_ptr<llvm::Module>
-buildVariant(ModuleOp lowered, const LoweredModel &model, llvm::StringRef name,
-             const TargetSpec &target, const TargetSpec::Variant &v,
-             llvm::LLVMContext &ctx, std::unique_ptr<llvm::TargetMachine> &tm,
-             std::string &error) {
+buildVariant(const llvm::Module &source, const LoweredModel &model,
+             llvm::StringRef name, const TargetSpec &target,
+             const TargetSpec::Variant &v,
+             std::unique_ptr<llvm::TargetMachine> &tm, std::string &error) {
   tm = makeTargetMachine(target, v, error);
   if (!tm)
     return nullptr;
-  std::unique_ptr<llvm::Module> m =
-      translateModuleToLLVMIR(lowered, ctx, (name + "_" + v.name).str());
-  if (!m) {
-    error = "translation to LLVM IR failed";
-    return nullptr;
-  }
+  std::unique_ptr<llvm::Module> m = llvm::CloneModule(source);
+  m->setModuleIdentifier((name + "_" + v.name).str());
   m->setTargetTriple(llvm::Triple(target.triple));
   m->setDataLayout(tm->createDataLayout());
   if (failed(addEntry(*m, model, entrySymbol(name, v.name), v.name, error)))
@@ -360,31 +368,46 @@ buildVariant(ModuleOp lowered, const LoweredModel &model, llvm::StringRef name,
   return m;
 }
 
+/// `m` compiled to an object file named `member`.
+static FailureOr<ObjectFile> emitObject(llvm::Module &m,
+                                        llvm::TargetMachine &tm,
+                                        std::string member,
+                                        std::string &error) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    error = "the " + tm.getTargetTriple().str() +
+            " backend cannot emit object files";
+    return failure();
+  }
+  pm.run(m);
+  ObjectFile obj;
+  obj.member = std::move(member);
+  obj.bytes.assign(buffer.begin(), buffer.end());
+  return obj;
+}
+
 FailureOr<std::vector<ObjectFile>>
 cpu::emitObjects(ModuleOp lowered, const LoweredModel &model,
                  llvm::StringRef name, const TargetSpec &target,
                  std::string &error) {
   std::vector<ObjectFile> objects;
+  llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> source = translate(lowered, ctx, error);
+  if (!source)
+    return failure();
   for (const TargetSpec::Variant &v : target.variants) {
-    llvm::LLVMContext ctx;
     std::unique_ptr<llvm::TargetMachine> tm;
     std::unique_ptr<llvm::Module> m =
-        buildVariant(lowered, model, name, target, v, ctx, tm, error);
+        buildVariant(*source, model, name, target, v, tm, error);
     if (!m)
       return failure();
-    llvm::SmallVector<char, 0> buffer;
-    llvm::raw_svector_ostream os(buffer);
-    llvm::legacy::PassManager pm;
-    if (tm->addPassesToEmitFile(pm, os, nullptr,
-                                llvm::CodeGenFileType::ObjectFile)) {
-      error = "the " + target.triple + " backend cannot emit object files";
+    FailureOr<ObjectFile> obj =
+        emitObject(*m, *tm, (name + "_" + v.name + ".o").str(), error);
+    if (failed(obj))
       return failure();
-    }
-    pm.run(*m);
-    ObjectFile obj;
-    obj.member = (name + "_" + v.name + ".o").str();
-    obj.bytes.assign(buffer.begin(), buffer.end());
-    objects.push_back(std::move(obj));
+    objects.push_back(std::move(*obj));
   }
   return objects;
 }
@@ -395,9 +418,12 @@ FailureOr<std::string> cpu::emitLLVMIR(ModuleOp lowered,
                                        const TargetSpec &target,
                                        std::string &error) {
   llvm::LLVMContext ctx;
+  std::unique_ptr<llvm::Module> source = translate(lowered, ctx, error);
+  if (!source)
+    return failure();
   std::unique_ptr<llvm::TargetMachine> tm;
   std::unique_ptr<llvm::Module> m = buildVariant(
-      lowered, model, name, target, target.variants.back(), ctx, tm, error);
+      *source, model, name, target, target.variants.back(), tm, error);
   if (!m)
     return failure();
   std::string text;
@@ -421,16 +447,5 @@ cpu::emitDescriptorObject(const artifact::DescriptorInfo &info,
     error = llvm::toString(std::move(e));
     return failure();
   }
-  llvm::SmallVector<char, 0> buffer;
-  llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile)) {
-    error = "the " + target.triple + " backend cannot emit object files";
-    return failure();
-  }
-  pm.run(m);
-  ObjectFile obj;
-  obj.member = info.name + "_desc.o";
-  obj.bytes.assign(buffer.begin(), buffer.end());
-  return obj;
+  return emitObject(m, *tm, info.name + "_desc.o", error);
 }

@@ -201,10 +201,16 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   func::ReturnOp::create(b, loc);
 }
 
+/// The arguments of a tiles function, by name.
+struct TilesArgs {
+  Block *entry;
+  Value A, B, C, colsum, bias, M, N, MT, K4, jBegin, jEnd;
+};
+
 /// func.func private @<name>_tiles(%a, %b: memref<?xi8>, %c, %colsum, %bias:
-///     memref<?xi32>, %M, %N, %MT, %K4, %jbegin, %jend): the entry block of
-/// a new kernel body computing the column tiles [jbegin, jend).
-Block *tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
+///     memref<?xi32>, %M, %N, %MT, %K4, %jbegin, %jend): a new kernel body
+/// computing the column tiles [jbegin, jend), and its arguments.
+TilesArgs tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
   Type index = mb.getIndexType();
   auto i8flat = flatType(mb, mb.getI8Type());
   auto i32flat = flatType(mb, mb.getI32Type());
@@ -214,7 +220,10 @@ Block *tilesFunction(OpBuilder &mb, Location loc, StringRef name) {
                           index, index, index, index, index},
                          {}));
   fn.setPrivate();
-  return fn.addEntryBlock();
+  Block *e = fn.addEntryBlock();
+  auto a = [&](unsigned i) { return e->getArgument(i); };
+  return {e,    a(0), a(1), a(2), a(3), a(4), a(5),
+          a(6), a(7), a(8), a(9), a(10)};
 }
 
 /// C[m0 + r, n0 .. n0 + width) = row r of `rows` (vectors of `lanes` i32
@@ -276,14 +285,10 @@ void storeTile(OpBuilder &o, Location loc, Value C, Value M, Value N, Value m0,
 /// activations are packed as x + 128 (vpdpbusd multiplies unsigned by signed
 /// bytes); 128 * colsum[n] is subtracted when storing.
 void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
-  Block *entry = tilesFunction(mb, loc, name);
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  Value A = entry->getArgument(0), B = entry->getArgument(1),
-        C = entry->getArgument(2), S = entry->getArgument(3),
-        Bias = entry->getArgument(4);
-  Value M = entry->getArgument(5), N = entry->getArgument(6),
-        MT = entry->getArgument(7), K4 = entry->getArgument(8);
-  Value jBegin = entry->getArgument(9), jEnd = entry->getArgument(10);
+  TilesArgs t = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(t.entry);
+  Value A = t.A, B = t.B, C = t.C, S = t.colsum, Bias = t.bias, M = t.M,
+        N = t.N, MT = t.MT, K4 = t.K4, jBegin = t.jBegin, jEnd = t.jEnd;
   auto accType = VectorType::get({16}, b.getI32Type());
   auto v64i8 = VectorType::get({64}, b.getI8Type());
   auto v4i8 = VectorType::get({4}, b.getI8Type());
@@ -388,18 +393,15 @@ void buildTilesVnni(OpBuilder &mb, Location loc, StringRef name) {
 /// of the two 4-deep B chunks, zipped into column pairs x 8 bytes, and 16
 /// `smmla` into 2x2 blocks of the result.
 void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
-  Block *entry = tilesFunction(mb, loc, name);
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  Value A = entry->getArgument(0), B = entry->getArgument(1),
-        C = entry->getArgument(2), Bias = entry->getArgument(4);
-  Value M = entry->getArgument(5), N = entry->getArgument(6),
-        MT = entry->getArgument(7), K4 = entry->getArgument(8);
+  TilesArgs t = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(t.entry);
+  Value A = t.A, B = t.B, C = t.C, Bias = t.bias, M = t.M, N = t.N, MT = t.MT,
+        K4 = t.K4;
   auto v4i32 = VectorType::get({4}, b.getI32Type());
   auto v16i8 = VectorType::get({16}, b.getI8Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   Value K8 = arith::DivUIOp::create(b, loc, K4, idx(b, loc, 2));
-  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(9),
-                                  entry->getArgument(10), c1);
+  auto nLoop = scf::ForOp::create(b, loc, t.jBegin, t.jEnd, c1);
   b.setInsertionPointToStart(nLoop.getBody());
   Value j = nLoop.getInductionVar();
   Value n0 = mulc(b, loc, j, 16);
@@ -475,16 +477,13 @@ void buildTilesMmla(OpBuilder &mb, Location loc, StringRef name) {
 /// qcrt_parallel_for). Column tiles outside, row tiles inside: a B tile is
 /// reused by every row tile while it is in cache.
 void buildTiles(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
-  Block *entry = tilesFunction(mb, loc, name);
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  Value A = entry->getArgument(0), B = entry->getArgument(1),
-        C = entry->getArgument(2), Bias = entry->getArgument(4);
-  Value M = entry->getArgument(5), N = entry->getArgument(6),
-        MT = entry->getArgument(7), K4 = entry->getArgument(8);
+  TilesArgs t = tilesFunction(mb, loc, name);
+  OpBuilder b = OpBuilder::atBlockBegin(t.entry);
+  Value A = t.A, B = t.B, C = t.C, Bias = t.bias, M = t.M, N = t.N, MT = t.MT,
+        K4 = t.K4;
   auto accType = VectorType::get({4}, b.getI32Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  auto nLoop = scf::ForOp::create(b, loc, entry->getArgument(9),
-                                  entry->getArgument(10), c1);
+  auto nLoop = scf::ForOp::create(b, loc, t.jBegin, t.jEnd, c1);
   b.setInsertionPointToStart(nLoop.getBody());
   Value j = nLoop.getInductionVar();
   Value n0 = mulc(b, loc, j, 16);
