@@ -25,6 +25,7 @@
 #include "ThreadPool.h"
 
 #include "qc/Dialect/QC/IR/QCOps.h"
+#include "qc/Executor/QuantTensor.h"
 #include "qc/Dialect/QC/IR/QCTypeUtils.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -632,6 +633,81 @@ static LogicalResult runDynamic(const Contraction &c, Value wv,
   return success();
 }
 
+// Dynamic form with a block quantized rank-2 weight (blocks of B along the
+// reduction dimension; `linear` [N, K] or `matmul` [K, N]): the activation is
+// quantized per row and block of B, s_rb = f32(max|x_rb| / 127) (1 for an
+// all-zero block), and each result starts from the bias (or 0) and adds the
+// blocks in order, in f32:
+//   acc_b = sum_{k in b} x_q * w_q                       int32
+//   y    += f32(acc_b) * f32(f64(s_rb) * f64(s_w[c, b]))
+static LogicalResult runDynamicBlocks(Operation *op, Value wv, const Tensor &x,
+                                      const Tensor &w, const Tensor *bias,
+                                      Tensor &y, KernelContext &ctx) {
+  auto sc = cast<quant::UniformQuantizedSubChannelType>(elementTypeOf(wv));
+  bool transposed = isa<LinearOp>(op); // weight [N, K]
+  int64_t kDim = transposed ? 1 : 0;
+  int64_t K = w.shape()[kDim], N = w.shape()[1 - kDim];
+  int64_t B = 1;
+  for (auto [d, bs] : llvm::zip(sc.getQuantizedDimensions(), sc.getBlockSizes()))
+    if (d == kDim)
+      B = bs;
+  int64_t nb = K / B;
+  std::vector<float> sxBuf;
+  const float *xf = viewAs<float>(x, sxBuf, ctx.pool);
+  int64_t rows = K ? x.numElements() / K : 0;
+  std::vector<float> xs(rows * nb);
+  std::vector<int32_t> xq(rows * K);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t b = 0; b < nb; ++b) {
+      const float *blk = xf + r * K + b * B;
+      float m = 0.0f;
+      for (int64_t i = 0; i < B; ++i)
+        m = std::max(m, std::fabs(blk[i]));
+      float s = m > 0.0f ? static_cast<float>(static_cast<double>(m) / 127.0)
+                         : 1.0f;
+      if (!(s >= std::numeric_limits<float>::min()))
+        s = 1.0f;
+      xs[r * nb + b] = s;
+      for (int64_t i = 0; i < B; ++i)
+        xq[r * K + b * B + i] = numerics::quantize(blk[i], s, 0, -127, 127);
+    }
+  QuantParams qp = getQuantParams(sc, w.shape());
+  QuantGrid gw = getQuantGrid(sc, w.shape());
+  std::vector<int32_t> wc = centeredCodes(w, gw, ctx.pool);
+  // Weight codes and scales as [N][K] and [N][nb].
+  std::vector<int32_t> wt(N * K);
+  std::vector<float> ws(N * nb);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t e = transposed ? n * K + k : k * N + n;
+      wt[n * K + k] = wc[e];
+      if (k % B == 0)
+        ws[n * nb + k / B] = qp.scales[qp.index[e]];
+    }
+  std::vector<float> sbBuf;
+  const float *bp = bias ? viewAs<float>(*bias, sbBuf, ctx.pool) : nullptr;
+  std::vector<float> out(rows * N);
+  parallelFor(ctx.pool, rows * N, 64, [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) {
+      int64_t r = e / N, n = e % N;
+      float v = bp ? bp[n] : 0.0f;
+      for (int64_t b = 0; b < nb; ++b) {
+        int32_t acc = 0;
+        const int32_t *xr = xq.data() + r * K + b * B;
+        const int32_t *wr = wt.data() + n * K + b * B;
+        for (int64_t i = 0; i < B; ++i)
+          acc += xr[i] * wr[i];
+        float s = static_cast<float>(static_cast<double>(xs[r * nb + b]) *
+                                     static_cast<double>(ws[n * nb + b]));
+        v += static_cast<float>(acc) * s;
+      }
+      out[e] = v;
+    }
+  });
+  storeAs<float>(out.data(), 0, rows * N, y);
+  return success();
+}
+
 /// Runs contraction `c` in the form its operand types select.
 static LogicalResult runContraction(Operation *op, const Contraction &c,
                                     Value xv, Value wv, Value bv,
@@ -644,6 +720,9 @@ static LogicalResult runContraction(Operation *op, const Contraction &c,
   Tensor &y = results[0];
   if (isUniformQuantized(elementTypeOf(xv)))
     return runInteger(op, c, xv, wv, x, w, bias, y, ctx);
+  if (op->hasAttr("dynamic_act") &&
+      isa<quant::UniformQuantizedSubChannelType>(elementTypeOf(wv)))
+    return runDynamicBlocks(op, wv, x, w, bias, y, ctx);
   if (op->hasAttr("dynamic_act") && isUniformQuantized(elementTypeOf(wv))) {
     int64_t rowLength = isa<Conv2DOp>(op) ? 0 : x.shape().back();
     return runDynamic(c, wv, x, w, bias, y, rowLength, ctx);

@@ -20,8 +20,9 @@ using namespace mlir;
 using namespace mlir::qc;
 
 ArrayRef<StringRef> qc::getSchemeRecipeNames() {
-  static const StringRef names[] = {"w8a8",  "w8a8-dynamic", "w8a16", "w4a16",
-                                    "w4a8",  "w3a16",        "w2a16", "float"};
+  static const StringRef names[] = {"w8a8",  "w8a8-dynamic", "w4a8-dynamic",
+                                    "w8a16", "w4a16",        "w4a8",
+                                    "w3a16", "w2a16",        "float"};
   return names;
 }
 
@@ -112,7 +113,8 @@ FailureOr<QuantScheme> QuantScheme::parse(StringRef text, std::string &error) {
     }
   }
   bool weightOnly = q.activations == ActivationMode::Float;
-  if (!granularitySet && weightOnly && wb <= 4) {
+  bool dynamic = q.activations == ActivationMode::Dynamic;
+  if (!granularitySet && (weightOnly || dynamic) && wb <= 4) {
     q.granularity = WeightGranularity::PerGroup;
     q.groupSize = 32;
   }
@@ -120,8 +122,8 @@ FailureOr<QuantScheme> QuantScheme::parse(StringRef text, std::string &error) {
     q.weightSymmetric = wb >= 4;
   if (!weightOnly && !q.weightSymmetric)
     return fail("integer compute needs symmetric weights (zero point 0)");
-  if (!weightOnly && q.granularity == WeightGranularity::PerGroup)
-    return fail("groups are for weight-only schemes (a16)");
+  if (!weightOnly && !dynamic && q.granularity == WeightGranularity::PerGroup)
+    return fail("groups need float (a16) or dynamic activations");
   return q;
 }
 

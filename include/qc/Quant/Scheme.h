@@ -35,8 +35,9 @@ enum class WeightGranularity { PerTensor, PerChannel, PerGroup };
 ///
 /// B in 2..8 (weight bits), A in {8, 16} (16 = float activations). Defaults:
 /// weights per channel, symmetric, narrow range for 8 bits; 4 bits and less
-/// default to groups of 32 when the scheme is weight-only; activations
-/// asymmetric per tensor (symmetric per row when dynamic).
+/// default to groups of 32 when the scheme is weight-only or dynamic;
+/// activations asymmetric per tensor (symmetric per row when dynamic, per
+/// row and group when the weights are in groups).
 struct QuantScheme {
   bool isFloat = false;
   unsigned weightBits = 8;

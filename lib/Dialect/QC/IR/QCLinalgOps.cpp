@@ -131,9 +131,22 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
              << be << " does not match input element type " << ie;
     if (op->hasAttr("dynamic_act")) {
       auto wq = dyn_cast<quant::QuantizedType>(we);
-      if (!wq || isa<quant::UniformQuantizedSubChannelType>(we))
-        return op->emitOpError("'dynamic_act' needs a per-tensor or per-axis "
-                               "quantized weight");
+      if (!wq)
+        return op->emitOpError("'dynamic_act' needs a per-tensor, per-axis or "
+                               "block quantized weight");
+      if (auto sc = dyn_cast<quant::UniformQuantizedSubChannelType>(we)) {
+        // Blocks along the reduction dimension of a rank-2 weight (the
+        // activation is quantized in blocks of the same size).
+        int64_t block = 1;
+        for (auto [d, bs] : llvm::zip(sc.getQuantizedDimensions(),
+                                      sc.getBlockSizes()))
+          if (d == layout.reductionDim)
+            block = bs;
+        if (isa<Conv2DOp>(op) || wT.getRank() != 2 || block <= 1)
+          return op->emitOpError("'dynamic_act' with a block quantized weight "
+                                 "needs a rank-2 matmul or linear weight with "
+                                 "blocks along the reduction dimension");
+      }
       if (wq.getStorageTypeIntegralWidth() > 8)
         return op->emitOpError("'dynamic_act' needs a weight of at most 8 "
                                "bits, got ")
@@ -141,13 +154,13 @@ static LogicalResult verifyContraction(Operation *op, Value input, Value weight,
       SmallVector<int64_t> zps;
       if (auto pt = dyn_cast<quant::UniformQuantizedType>(we))
         zps.push_back(pt.getZeroPoint());
+      else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(we))
+        zps.append(pa.getZeroPoints().begin(), pa.getZeroPoints().end());
       else
-        zps.append(cast<quant::UniformQuantizedPerAxisType>(we)
-                       .getZeroPoints()
-                       .begin(),
-                   cast<quant::UniformQuantizedPerAxisType>(we)
-                       .getZeroPoints()
-                       .end());
+        for (const APInt &z : cast<quant::UniformQuantizedSubChannelType>(we)
+                                  .getZeroPoints()
+                                  .getValues<APInt>())
+          zps.push_back(z.getSExtValue());
       if (llvm::any_of(zps, [](int64_t z) { return z != 0; }))
         return op->emitOpError("'dynamic_act' needs weight zero points 0");
     }

@@ -57,7 +57,7 @@ func.func @linear_integer_bias_width(%x: tensor<2x8x!quant.uniform<i8:f32, 0.5>>
 // -----
 
 func.func @dynamic_float_weight(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) -> tensor<2x4xf32> {
-  // expected-error @+1 {{'dynamic_act' needs a per-tensor or per-axis quantized weight}}
+  // expected-error @+1 {{'dynamic_act' needs a per-tensor, per-axis or block quantized weight}}
   %0 = qc.linear %x, %w {dynamic_act} : (tensor<2x8xf32>, tensor<4x8xf32>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }
@@ -67,5 +67,13 @@ func.func @dynamic_float_weight(%x: tensor<2x8xf32>, %w: tensor<4x8xf32>) -> ten
 func.func @dynamic_zero_point(%x: tensor<2x8xf32>, %w: tensor<4x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<2x4xf32> {
   // expected-error @+1 {{'dynamic_act' needs weight zero points 0}}
   %0 = qc.linear %x, %w {dynamic_act} : (tensor<2x8xf32>, tensor<4x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @dynamic_blocks_along_channel(%x: tensor<2x8xf32>, %w: tensor<4x8x!quant.uniform<i4:f32:{0:2}, {{0.1}, {0.2}}>>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'dynamic_act' with a block quantized weight needs a rank-2 matmul or linear weight with blocks along the reduction dimension}}
+  %0 = qc.linear %x, %w {dynamic_act} : (tensor<2x8xf32>, tensor<4x8x!quant.uniform<i4:f32:{0:2}, {{0.1}, {0.2}}>>) -> tensor<2x4xf32>
   return %0 : tensor<2x4xf32>
 }

@@ -40,6 +40,12 @@ defvar QC_QuantizedFormsDoc = [{
       `s_r = f32(max|x_r| / 127)` (1 for an all-zero row). Then
       `acc = sum(quantize(x, s_r) * w_q)` in `i32` and
       `y = f32(acc) * f32(f64(s_r) * f64(s_w[c])) + b[c]`.
+      A rank-2 `matmul`/`linear` weight may instead be quantized in blocks of
+      B along the reduction dimension (zero point 0): the activation is then
+      quantized per row and block of B (`s_rb`), and
+      `y = b[c]` (or 0), then for each block b in order
+      `y += f32(acc_b) * f32(f64(s_rb) * f64(s_w[c, b]))` in f32 with
+      `acc_b = sum_{k in b} quantize(x, s_rb) * w_q`.
 }];
 
 def QC_MatMulOp : QC_Op<"matmul", [Pure]> {

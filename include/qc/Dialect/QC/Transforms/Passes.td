@@ -95,7 +95,7 @@ def InsertObservers : Pass<"qc-insert-observers", "::mlir::func::FuncOp"> {
     allow it (reshape, transpose, max pooling, slice, ReLU).
 
     For each quantized op, by its scheme (`scheme`, see
-    docs/Quantization.md; `w8a8`, `w8a8-dynamic`, `w8a16`, `w4a16`, `w4a8`,
+    docs/Quantization.md; `w8a8`, `w8a8-dynamic`, `w4a8-dynamic`, `w8a16`, `w4a16`, `w4a8`,
     `w3a16`, `w2a16` with `-pt`/`-pc`/`-g<N>` and `-sym`/`-asym`):
 
     - the weight gets an observer with its storage type, symmetry, and
