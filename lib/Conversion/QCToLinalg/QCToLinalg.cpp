@@ -281,6 +281,10 @@ private:
                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
   /// [N*OH*OW, F] back to NCHW [N, F, OH, OW] = `ys`.
   Value toNCHW(Location loc, Value v, ArrayRef<int64_t> ys);
+  /// x [rows, len] f32 quantized per row to i8<-127:127> with
+  /// s_r = f32(max|x_r| / 127) (1 for an all-zero row): {scales, codes}.
+  std::pair<Value, Value> quantizeRows(Location loc, Value x2);
+  LogicalResult lowerDynamicBlocks(Operation *op, Value xv, Value wv, Value bv);
   LogicalResult lowerDynamic(Operation *op, Value xv, Value wv, Value bv,
                              bool isConv, ArrayRef<int64_t> strides,
                              ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
@@ -772,6 +776,292 @@ Value Lowering::toNCHW(Location loc, Value v, ArrayRef<int64_t> ys) {
 /// its last dimension (per tensor for a convolution; 1 for an all-zero
 /// row), multiplied with the int8 weight by the packed GEMM, and
 ///   y = f32(acc) * f32(f64(s_r) * f64(s_w[c])) + b[c].
+/// The storage integers of constant `v` whose storage is at most 8 bits
+/// wide (i4 resources hold one byte per element), row-major.
+static std::optional<std::vector<int8_t>> constantCodes(Value v) {
+  auto c = v.getDefiningOp<qc::ConstantOp>();
+  if (!c)
+    return std::nullopt;
+  int64_t n = cast<ShapedType>(v.getType()).getNumElements();
+  if (auto dense = dyn_cast<DenseElementsAttr>(c.getValue())) {
+    auto it = dyn_cast<IntegerType>(dense.getElementType());
+    if (!it || it.getWidth() > 8)
+      return std::nullopt;
+    std::vector<int8_t> out;
+    for (const APInt &a : dense.getValues<APInt>())
+      out.push_back(static_cast<int8_t>(a.getSExtValue()));
+    if (dense.isSplat())
+      out.assign(n, out.front());
+    return out;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue())) {
+    auto it = dyn_cast<IntegerType>(res.getType().getElementType());
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!it || it.getWidth() > 8 || !blob ||
+        blob->getData().size() != static_cast<size_t>(n))
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    return std::vector<int8_t>(data.begin(), data.end());
+  }
+  return std::nullopt;
+}
+
+/// The dynamic form with a block quantized rank-2 weight (docs/Executor.md;
+/// Q4_0 x Q8_0): the activation is quantized per row and block of B at run
+/// time; the weight is repacked for the generated kernels (CPUCodegen.h,
+/// outlineQuantMatmuls) in tiles of 16 output channels:
+///   4-bit codes: [N/16][K/B][B/32][4][16][4] bytes, byte [t,b,c,j,r,i] holding
+///     w[16t + r, bB + 32c + 4j + i] in its low and w[..., + 16] in its high
+///     nibble (two's complement);
+///   8-bit codes: [N/16][K/B][B/32][8][16][4], byte [t,b,c,g,r,i] =
+///     w[16t + r, bB + 32c + 4g + i];
+/// and the scales as [N/16][K/B][16] f32 s_w / F (F = 16 for 4-bit codes, the
+/// factor the kernels' nibble extraction leaves in the products; zero for
+/// padding rows). The reference form below computes, per block,
+///   acc_u = sum (w + O) * x_q,  acc = acc_u - O * sum x_q   (O = 8 or 128,
+/// the unsigned offset x86 vpdpbusd works with) and
+///   y = bias (or 0);  y += f32(acc * F) * (s_x * s_w / F)   block by block,
+/// which is the executor's f32(acc) * f32(f64(s_x) * f64(s_w)) exactly.
+LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
+                                           Value bv) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  auto sc = cast<quant::UniformQuantizedSubChannelType>(eltOf(wv));
+  bool linear = !isa<MatMulOp>(op);
+  ArrayRef<int64_t> ws = shapeOf(wv), xs = shapeOf(xv);
+  int64_t kDim = linear ? 1 : 0;
+  int64_t K = ws[kDim], N = ws[1 - kDim];
+  SmallVector<int64_t> blockOf(ws.begin(), ws.end());
+  for (auto [d, bs] : llvm::zip(sc.getQuantizedDimensions(), sc.getBlockSizes()))
+    blockOf[d] = bs;
+  int64_t B = blockOf[kDim];
+  unsigned bits = sc.getStorageTypeIntegralWidth();
+  std::optional<std::vector<int8_t>> codes = constantCodes(wv);
+  if (!codes || !eltOf(xv).isF32() || B % 32 != 0 || bits > 8)
+    return err(op) << "the dynamic form with weight blocks is lowered for f32 "
+                      "inputs and constant weights of at most 8 bits in "
+                      "blocks of a multiple of 32";
+  int64_t M = 1;
+  for (int64_t d : xs.drop_back())
+    M *= d;
+  int64_t nb = K / B, S = B / 32, NT = (N + 15) / 16;
+  bool nibbles = bits <= 4;
+  int64_t G = nibbles ? 4 : 8, F = nibbles ? 16 : 1, O = nibbles ? 8 : 128;
+  auto code = [&](int64_t n, int64_t k) -> int8_t {
+    if (n >= N)
+      return 0;
+    return (*codes)[linear ? n * K + k : k * N + n];
+  };
+  std::vector<int8_t> packed(NT * nb * S * G * 64, 0);
+  for (int64_t t = 0; t < NT; ++t)
+    for (int64_t blk = 0; blk < nb; ++blk)
+      for (int64_t c = 0; c < S; ++c)
+        for (int64_t g = 0; g < G; ++g)
+          for (int64_t r = 0; r < 16; ++r)
+            for (int64_t i = 0; i < 4; ++i) {
+              int64_t n = 16 * t + r, k = blk * B + 32 * c + 4 * g + i;
+              size_t at = ((((t * nb + blk) * S + c) * G + g) * 16 + r) * 4 + i;
+              if (nibbles)
+                packed[at] = static_cast<int8_t>((code(n, k) & 0xF) |
+                                                 ((code(n, k + 16) & 0xF) << 4));
+              else
+                packed[at] = code(n, k);
+            }
+  // Scales: element (n, k) of the weight uses scale [coords / block sizes].
+  auto scaleAttr = sc.getScales();
+  SmallVector<double> scales;
+  for (const APFloat &v : scaleAttr.getValues<APFloat>())
+    scales.push_back(v.convertToDouble());
+  ArrayRef<int64_t> sshape = scaleAttr.getType().getShape();
+  std::vector<float> wscale(NT * nb * 16, 0.0f);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t blk = 0; blk < nb; ++blk) {
+      int64_t coord[2];
+      coord[kDim] = blk * B;
+      coord[1 - kDim] = n;
+      int64_t at = (coord[0] / blockOf[0]) * sshape[1] + coord[1] / blockOf[1];
+      float sw = static_cast<float>(scales[at]);
+      wscale[(n / 16 * nb + blk) * 16 + n % 16] = sw / static_cast<float>(F);
+    }
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value wp = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({NT, nb, S, G, 16, 4}, i8),
+                             ArrayRef<int8_t>(packed)));
+  Value wsc = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({NT, nb, 16}, f32),
+                             ArrayRef<float>(wscale)));
+
+  // The activation, per row and block of B: scales [M, nb], codes [M, K]
+  // and code sums [M, nb].
+  ReassociationIndices all;
+  for (size_t i = 0; i < xs.size(); ++i)
+    all.push_back(i);
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, get(xv), SmallVector<ReassociationIndices>{all});
+  Value x2 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({M * nb, B}, f32), flat,
+      SmallVector<ReassociationIndices>{{0, 1}});
+  auto [scale2, xq2] = quantizeRows(loc, x2);
+  Value sum2 = linalg::GenericOp::create(
+                   b, loc, TypeRange{RankedTensorType::get({M * nb}, i32)},
+                   ValueRange{xq2}, ValueRange{fill(loc, {M * nb}, cst(loc, i32, 0))},
+                   SmallVector<AffineMap>{b.getMultiDimIdentityMap(2),
+                                          AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx)},
+                   SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                                    utils::IteratorType::reduction},
+                   [&](OpBuilder &bb, Location l, ValueRange a) {
+                     Value v = arith::ExtSIOp::create(bb, l, bb.getI32Type(), a[0]);
+                     linalg::YieldOp::create(bb, l, Value(arith::AddIOp::create(bb, l, a[1], v)));
+                   })
+                   .getResult(0);
+  auto toRows = [&](Value v, int64_t cols) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    Value f = t.getRank() == 1 ? v
+                               : Value(tensor::CollapseShapeOp::create(
+                                     b, loc, v, SmallVector<ReassociationIndices>{{0, 1}}));
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({M, cols}, t.getElementType()), f,
+        SmallVector<ReassociationIndices>{{0, 1}});
+  };
+  Value xq = toRows(xq2, K), xsc = toRows(scale2, nb), xsum = toRows(sum2, nb);
+
+  // acc_u[m, n, b] = sum_kk (w[n, bB + kk] + O) * x_q[m, bB + kk], over
+  // kk = 32c + 16h + 4j + i (4-bit codes: h picks the nibble) or
+  // kk = 32c + 4g + i (8-bit codes), x_q seen with those dimensions.
+  SmallVector<int64_t> xView = nibbles ? SmallVector<int64_t>{M, nb, S, 2, 4, 4}
+                                       : SmallVector<int64_t>{M, nb, S, 8, 4};
+  SmallVector<ReassociationIndices> xAssoc = {{0}, {}};
+  for (int64_t d = 1; d < static_cast<int64_t>(xView.size()); ++d)
+    xAssoc[1].push_back(d);
+  Value xqv = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(xView, i8),
+                                            xq, xAssoc);
+  unsigned nd = xView.size() + 1;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> xExprs = {d(0)};
+  for (unsigned i = 2; i < nd; ++i)
+    xExprs.push_back(d(i));
+  // w: [t, b, c, group, r, i]; the group is j (4-bit) or g (8-bit).
+  AffineExpr grp = nibbles ? d(5) : d(4);
+  SmallVector<AffineMap> accMaps = {
+      AffineMap::get(nd, 0, xExprs, ctx),
+      AffineMap::get(nd, 0, {d(1).floorDiv(16), d(2), d(3), grp, d(1) % 16, d(nd - 1)},
+                     ctx),
+      AffineMap::get(nd, 0, {d(0), d(1), d(2)}, ctx)};
+  using utils::IteratorType;
+  SmallVector<IteratorType> accIters(nd, IteratorType::reduction);
+  accIters[0] = accIters[1] = accIters[2] = IteratorType::parallel;
+  Value accInit = fill(loc, {M, N, nb}, cst(loc, i32, 0));
+  auto accOp = linalg::GenericOp::create(
+      b, loc, TypeRange{accInit.getType()}, ValueRange{xqv, wp}, ValueRange{accInit},
+      accMaps, accIters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value w = a[1];
+        if (nibbles) {
+          // The low nibble for h = 0, the high one for h = 1, sign-extended.
+          Value four = arith::ConstantOp::create(bb, l, bb.getI8IntegerAttr(4));
+          Value lo = arith::ShRSIOp::create(bb, l, arith::ShLIOp::create(bb, l, w, four), four);
+          Value hi = arith::ShRSIOp::create(bb, l, w, four);
+          Value high = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ne,
+                                             linalg::IndexOp::create(bb, l, 4),
+                                             arith::ConstantIndexOp::create(bb, l, 0));
+          w = arith::SelectOp::create(bb, l, high, hi, lo);
+        }
+        Type t32 = bb.getI32Type();
+        Value u = arith::AddIOp::create(
+            bb, l, arith::ExtSIOp::create(bb, l, t32, w),
+            arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(O)));
+        Value p = arith::MulIOp::create(bb, l, u, arith::ExtSIOp::create(bb, l, t32, a[0]));
+        linalg::YieldOp::create(bb, l, Value(arith::AddIOp::create(bb, l, a[2], p)));
+      });
+  accOp->setAttr("qc.kernel", b.getStringAttr("qmm_acc"));
+
+  // y = bias (zero padded to whole tiles; 0 without one), then the blocks.
+  Value biasP;
+  if (bv) {
+    Value zero = cst(loc, f32, 0.0);
+    biasP = tensor::PadOp::create(
+        b, loc, RankedTensorType::get({NT * 16}, f32), get(bv),
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(NT * 16 - N)}, zero);
+  } else {
+    biasP = vec<float>(loc, std::vector<float>(NT * 16, 0.0f), f32);
+  }
+  Value init = elementwise(loc, {}, {M, N}, f32,
+                           [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                           {{biasP, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
+  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
+  AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
+             b3 = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> yMaps = {
+      AffineMap::get(3, 0, {m3, n3, b3}, ctx), AffineMap::get(3, 0, {m3, b3}, ctx),
+      AffineMap::get(3, 0, {n3.floorDiv(16), b3, n3 % 16}, ctx),
+      AffineMap::get(3, 0, {m3, b3}, ctx), AffineMap::get(3, 0, {m3, n3}, ctx)};
+  auto yOp = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{accOp.getResult(0), xsc, wsc, xsum},
+      ValueRange{init}, yMaps,
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction},
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Type t32 = bb.getI32Type();
+        Value acc = arith::SubIOp::create(
+            bb, l, a[0],
+            arith::MulIOp::create(bb, l, a[3],
+                                  arith::ConstantOp::create(bb, l, bb.getIntegerAttr(t32, O))));
+        acc = arith::MulIOp::create(bb, l, acc,
+                                    arith::ConstantOp::create(bb, l, bb.getIntegerAttr(t32, F)));
+        Value s = arith::MulFOp::create(bb, l, a[1], a[2]);
+        Value term = arith::MulFOp::create(
+            bb, l, arith::SIToFPOp::create(bb, l, bb.getF32Type(), acc), s);
+        linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[4], term)));
+      });
+  yOp->setAttr("qc.kernel", b.getStringAttr("qmm"));
+  yOp->setAttr("qc.bits", b.getI64IntegerAttr(nibbles ? 4 : 8));
+  yOp->setAttr("qc.block", b.getI64IntegerAttr(B));
+  Value y = yOp.getResult(0);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (resultType.getShape() != ArrayRef<int64_t>{M, N}) {
+    SmallVector<ReassociationIndices> outAll(1);
+    for (int64_t i = 0; i < resultType.getRank(); ++i)
+      outAll[0].push_back(i);
+    y = tensor::ExpandShapeOp::create(
+        b, loc, resultType,
+        tensor::CollapseShapeOp::create(b, loc, y, SmallVector<ReassociationIndices>{{0, 1}}),
+        outAll);
+  }
+  set(op->getResult(0), y);
+  return success();
+}
+
+std::pair<Value, Value> Lowering::quantizeRows(Location loc, Value x2) {
+  Type f32 = b.getF32Type(), f64 = b.getF64Type(), i8 = b.getI8Type();
+  MLIRContext *ctx = b.getContext();
+  int64_t rows = shapeOf(x2)[0], len = shapeOf(x2)[1];
+  Value amax = rowReduce(loc, x2, 0.0, [&](OpBuilder &bb, Location l, Value v,
+                                            Value acc, ValueRange) -> Value {
+    return arith::MaxNumFOp::create(
+        bb, l, acc, arith::ExtFOp::create(bb, l, f64, Value(math::AbsFOp::create(bb, l, v))));
+  });
+  Value scale = elementwise(loc, {amax}, {rows}, f32, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    Value s = arith::TruncFOp::create(
+        bb, l, f32, arith::DivFOp::create(bb, l, a[0], arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(127.0))));
+    Value ok = arith::CmpFOp::create(
+        bb, l, arith::CmpFPredicate::OGE, s,
+        arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(std::numeric_limits<float>::min())));
+    return arith::SelectOp::create(bb, l, ok, s,
+                                   arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(1.0f)));
+  });
+  Value xq2 = elementwise(
+      loc, {x2}, {rows, len}, i8,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        return quantizeScalar(bb, l, a[0], a[1],
+                              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(0)),
+                              -127, 127, i8);
+      },
+      {{scale, AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx)}});
+  return {scale, xq2};
+}
+
 LogicalResult Lowering::lowerDynamic(Operation *op, Value xv, Value wv,
                                      Value bv, bool isConv,
                                      ArrayRef<int64_t> strides,
@@ -780,12 +1070,12 @@ LogicalResult Lowering::lowerDynamic(Operation *op, Value xv, Value wv,
                                      int64_t groups) {
   Location loc = op->getLoc();
   std::optional<QInfo> wq = qinfo(eltOf(wv));
-  std::optional<std::vector<int8_t>> w8 = constantInt8(wv);
-  if (!wq || wq->bits != 8 || weightZpOf(*wq) || !w8 ||
+  std::optional<std::vector<int8_t>> w8 = constantCodes(wv);
+  if (!wq || wq->bits > 8 || weightZpOf(*wq) || !w8 ||
       (!wq->perTensor() && wq->axis != 0) || groups != 1 ||
       !eltOf(xv).isF32())
     return err(op) << "the dynamic form is lowered for f32 inputs, one group "
-                      "and constant symmetric int8 weights only";
+                      "and constant symmetric weights of at most 8 bits only";
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   ArrayRef<int64_t> xs = shapeOf(xv), ws = shapeOf(wv), ys = resultType.getShape();
   int64_t total = 1;
@@ -801,29 +1091,8 @@ LogicalResult Lowering::lowerDynamic(Operation *op, Value xv, Value wv,
       b, loc, RankedTensorType::get({rows, len}, b.getF32Type()), flat,
       SmallVector<ReassociationIndices>{{0, 1}});
   Type f32 = b.getF32Type(), f64 = b.getF64Type(), i8 = b.getI8Type();
-  Value amax = rowReduce(loc, x2, 0.0, [&](OpBuilder &bb, Location l, Value v,
-                                            Value acc, ValueRange) -> Value {
-    return arith::MaxNumFOp::create(
-        bb, l, acc, arith::ExtFOp::create(bb, l, f64, Value(math::AbsFOp::create(bb, l, v))));
-  });
-  Value scale = elementwise(loc, {amax}, {rows}, f32, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
-    Value s = arith::TruncFOp::create(
-        bb, l, f32, arith::DivFOp::create(bb, l, a[0], arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(127.0))));
-    Value ok = arith::CmpFOp::create(
-        bb, l, arith::CmpFPredicate::OGE, s,
-        arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(std::numeric_limits<float>::min())));
-    return arith::SelectOp::create(bb, l, ok, s,
-                                   arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(1.0f)));
-  });
   MLIRContext *ctx = b.getContext();
-  Value xq2 = elementwise(
-      loc, {x2}, {rows, len}, i8,
-      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
-        return quantizeScalar(bb, l, a[0], a[1],
-                              arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(0)),
-                              -127, 127, i8);
-      },
-      {{scale, AffineMap::get(2, 0, b.getAffineDimExpr(0), ctx)}});
+  auto [scale, xq2] = quantizeRows(loc, x2);
   Value xq = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get(xs, i8),
       tensor::CollapseShapeOp::create(b, loc, xq2, SmallVector<ReassociationIndices>{{0, 1}}),
@@ -1125,6 +1394,9 @@ LogicalResult Lowering::lowerConvTranspose(ConvTranspose2DOp op) {
 LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
                                     Value bv) {
   Location loc = op->getLoc();
+  if (op->hasAttr("dynamic_act") &&
+      isa<quant::UniformQuantizedSubChannelType>(eltOf(wv)))
+    return lowerDynamicBlocks(op, xv, wv, bv);
   if (op->hasAttr("dynamic_act"))
     return lowerDynamic(op, xv, wv, bv, /*isConv=*/false, {}, {}, {}, 1);
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
@@ -1239,6 +1511,9 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
 
 LogicalResult Lowering::lowerMatmul(MatMulOp op) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
+  if (op.getDynamicAct() &&
+      isa<quant::UniformQuantizedSubChannelType>(eltOf(rhs)))
+    return lowerDynamicBlocks(op, lhs, rhs, Value());
   if (qinfo(eltOf(lhs)) || qinfo(eltOf(rhs)))
     return err(op) << ("quantized qc.matmul has no CPU lowering yet");
   if (!eltOf(lhs).isF32() || !eltOf(rhs).isF32())
