@@ -205,6 +205,28 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     std::string base = decl->getName().str();
     llvm::Function *pack = m.getFunction(base + "_" + variant.str() + "_pack");
     llvm::Function *tiles = m.getFunction(base + "_" + variant.str() + "_tiles");
+    if (tiles && !pack && !m.getFunction(base + "_base_pack") &&
+        decl->arg_size() == tiles->arg_size() + 1) {
+      // A kernel without packing (QuantMatmul.cpp):
+      //   <kernel>(fields..., pool, tiles, grain) runs
+      //   <kernel>_<variant>_tiles(fields..., begin, end) on the pool.
+      decl->setName(base + "_" + variant);
+      decl->setLinkage(llvm::GlobalValue::InternalLinkage);
+      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
+      unsigned fields = decl->arg_size() - 3;
+      llvm::SmallVector<llvm::Value *> args;
+      for (unsigned i = 0; i < fields; ++i)
+        args.push_back(decl->getArg(i));
+      callOnPool(m, b, base + "_" + variant + "_task", tiles, args,
+                 decl->getArg(fields), decl->getArg(fields + 1),
+                 decl->getArg(fields + 2));
+      b.CreateRetVoid();
+      for (const char *v : kVariants)
+        if (variant != v)
+          if (llvm::Function *other = m.getFunction(base + "_" + v + "_tiles"))
+            other->eraseFromParent();
+      continue;
+    }
     if (!pack || !tiles || decl->arg_size() != 14) {
       error = "no " + variant.str() + " body for kernel " + base;
       return failure();

@@ -408,6 +408,8 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
   if (failed(f.insertArgument(f.getNumArguments(),
                               LLVM::LLVMPointerType::get(ctx), {}, f.getLoc())))
     return failure();
+  if (failed(outlineQuantMatmuls(module, f, f.getArguments().back())))
+    return failure();
   if (failed(outlineMicrokernels(module, f, f.getArguments().back())))
     return failure();
   copiesToLinalg(f);

@@ -98,6 +98,11 @@ FailureOr<LoweredModel> lowerToLLVMDialect(ModuleOp module,
 /// `pool` is the model function's qcrt_pool argument, handed to the kernels.
 LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f, Value pool);
 
+/// Replaces the block-quantized matmuls convert-qc-to-linalg tagged
+/// (`qc.kernel = "qmm"`, the dynamic form with a block quantized weight) in
+/// the bufferized model `f` by calls to generated kernels (QuantMatmul.cpp).
+LogicalResult outlineQuantMatmuls(ModuleOp module, func::FuncOp f, Value pool);
+
 /// Outlines the top-level scf.parallel loop nests of the lowered model `f`
 /// that do at least `minWork` innermost iterations, to run on the runtime's
 /// thread pool (Parallel.cpp).
