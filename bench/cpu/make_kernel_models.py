@@ -8,6 +8,12 @@
                                 the kernel alone, as ONNX Runtime's
                                 MatMulInteger computes it: int8 input (zero
                                 point 3), int8 weight, int32 output
+  qmm_q{B}_b{S}_M{M}_K{K}_N{N}[_bias].mlir
+                                block-quantized linear, dynamic form (the
+                                w4a8-dynamic kernel, Q4_0 x Q8_0): f32 input
+                                quantized per row and block of S at run time,
+                                B-bit symmetric weight codes with a scale per
+                                output channel and block, f32 output
 
 Weights are random (fixed seed) and stored as dense_resource blobs.
 """
@@ -70,13 +76,60 @@ def gemm_s8_i32(m, k, n, seed=0):
 """
 
 
+def qmm(m, k, n, bits, block, bias, seed=0):
+    rng = np.random.default_rng([seed, m, k, n, bits, block])
+    q = (1 << (bits - 1)) - 1
+    w = rng.integers(-q, q + 1, size=(n, k), dtype=np.int8)
+    scales = rng.uniform(0.001, 0.02, size=(n, k // block)).astype(np.float32)
+    rows = ", ".join("{" + ", ".join(f"{float(v):.9g}" for v in row) + "}" for row in scales)
+    w_t = f"!quant.uniform<i{bits}<-{q}:{q}>:f32:{{0:1, 1:{block}}}, {{{rows}}}>"
+    blobs = [resource("w", w)]
+    b_arg = b_type = b_def = ""
+    if bias:
+        blobs.append(resource("b", rng.standard_normal(n).astype(np.float32)))
+        b_def = f"\n  %b = qc.constant dense_resource<b> : tensor<{n}xf32>"
+        b_arg, b_type = ", %b", f", tensor<{n}xf32>"
+    blob_text = ",\n".join(blobs)
+    return f"""func.func @main(%x: tensor<{m}x{k}xf32> {{qc.name = "x"}}) -> (tensor<{m}x{n}xf32> {{qc.name = "y"}}) {{
+  %w = qc.constant dense_resource<w> : tensor<{n}x{k}xi{bits}> -> tensor<{n}x{k}x{w_t}>{b_def}
+  %y = qc.linear %x, %w{b_arg} {{dynamic_act}} : (tensor<{m}x{k}xf32>, tensor<{n}x{k}x{w_t}>{b_type}) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+
+{{-#
+  dialect_resources: {{
+    builtin: {{
+{blob_text}
+    }}
+  }}
+#-}}
+"""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--gemm", action="append", default=[], metavar="MxKxN",
                     help="W8A8 linear shapes (default 128x4096x4096)")
+    ap.add_argument("--qmm", action="append", default=[], metavar="MxKxN[:BITS[:BLOCK[:bias]]]",
+                    help="block-quantized dynamic linear shapes (bits 4, block 32 by default)")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
+    for spec in args.qmm:
+        parts = spec.split(":")
+        m, k, n = (int(v) for v in parts[0].split("x"))
+        bits = int(parts[1]) if len(parts) > 1 else 4
+        block = int(parts[2]) if len(parts) > 2 else 32
+        bias = len(parts) > 3 and parts[3] == "bias"
+        if bits not in (2, 3, 4, 8) or k % block:
+            ap.error(f"--qmm {spec}: bits must be 2, 3, 4 or 8 and K a multiple of the block")
+        path = os.path.join(args.out_dir, f"qmm_q{bits}_b{block}_M{m}_K{k}_N{n}"
+                            + ("_bias" if bias else "") + ".mlir")
+        with open(path, "w") as f:
+            f.write(qmm(m, k, n, bits, block, bias))
+        print(path)
+    if args.qmm and not args.gemm:
+        return
     for spec in args.gemm or ["128x4096x4096"]:
         m, k, n = (int(v) for v in spec.split("x"))
         for kind, text in (("gemm_s8", gemm_s8(m, k, n)),

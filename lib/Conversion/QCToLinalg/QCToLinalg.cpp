@@ -987,9 +987,14 @@ LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
   } else {
     biasP = vec<float>(loc, std::vector<float>(NT * 16, 0.0f), f32);
   }
+  // The initialisation reads its first N values; the kernels read whole
+  // tiles of 16 from the padded tensor.
+  Value biasN = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({N}, f32), biasP, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(N)}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   Value init = elementwise(loc, {}, {M, N}, f32,
                            [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
-                           {{biasP, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
+                           {{biasN, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
   init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
   AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
              b3 = getAffineDimExpr(2, ctx);

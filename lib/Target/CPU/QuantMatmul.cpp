@@ -350,7 +350,10 @@ LogicalResult cpu::outlineQuantMatmuls(ModuleOp module, func::FuncOp f, Value po
     auto accGeneric = cast<linalg::GenericOp>(accOp);
     Value xq = accGeneric.getDpsInputOperand(0)->get();
     Value w = accGeneric.getDpsInputOperand(1)->get();
+    // The initialisation reads the first N values of the padded bias.
     Value bias = init->getOperand(0);
+    if (auto view = bias.getDefiningOp<memref::SubViewOp>())
+      bias = view.getSource();
     if (!llvm::all_of(ValueRange{xq, xs, xsum, w, ws, bias, y}, identityLayout))
       continue;
     ArrayRef<int64_t> ys = cast<MemRefType>(y.getType()).getShape();
