@@ -13,7 +13,9 @@
                                 w4a8-dynamic kernel, Q4_0 x Q8_0): f32 input
                                 quantized per row and block of S at run time,
                                 B-bit symmetric weight codes with a scale per
-                                output channel and block, f32 output
+                                output channel and block, f32 output;
+                                beside it, .npz with the codes "w" [N, K],
+                                "scales" [N, K/S] and "bias" (empty without)
 
 Weights are random (fixed seed) and stored as dense_resource blobs.
 """
@@ -76,17 +78,19 @@ def gemm_s8_i32(m, k, n, seed=0):
 """
 
 
-def qmm(m, k, n, bits, block, bias, seed=0):
+def qmm(m, k, n, bits, block, bias, npz, seed=0):
     rng = np.random.default_rng([seed, m, k, n, bits, block])
     q = (1 << (bits - 1)) - 1
     w = rng.integers(-q, q + 1, size=(n, k), dtype=np.int8)
     scales = rng.uniform(0.001, 0.02, size=(n, k // block)).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32) if bias else np.zeros(0, np.float32)
+    np.savez(npz, w=w, scales=scales, bias=b)
     rows = ", ".join("{" + ", ".join(f"{float(v):.9g}" for v in row) + "}" for row in scales)
     w_t = f"!quant.uniform<i{bits}<-{q}:{q}>:f32:{{0:1, 1:{block}}}, {{{rows}}}>"
     blobs = [resource("w", w)]
     b_arg = b_type = b_def = ""
     if bias:
-        blobs.append(resource("b", rng.standard_normal(n).astype(np.float32)))
+        blobs.append(resource("b", b))
         b_def = f"\n  %b = qc.constant dense_resource<b> : tensor<{n}xf32>"
         b_arg, b_type = ", %b", f", tensor<{n}xf32>"
     blob_text = ",\n".join(blobs)
@@ -126,7 +130,7 @@ def main():
         path = os.path.join(args.out_dir, f"qmm_q{bits}_b{block}_M{m}_K{k}_N{n}"
                             + ("_bias" if bias else "") + ".mlir")
         with open(path, "w") as f:
-            f.write(qmm(m, k, n, bits, block, bias))
+            f.write(qmm(m, k, n, bits, block, bias, path[:-len(".mlir")] + ".npz"))
         print(path)
     if args.qmm and not args.gemm:
         return
