@@ -194,6 +194,24 @@ static void callOnPool(llvm::Module &m, llvm::IRBuilder<> &b,
 /// which is given its body here: this variant's packing, then the column
 /// tiles on the runtime's thread pool (qcrt_parallel_for with a task that
 /// unpacks its arguments). The other variants' bodies are dropped.
+/// Gives `decl(fields..., pool, n, grain)` the body that runs
+/// `body(fields..., begin, end)` over [0, n) on the runtime's pool, and
+/// names it for `variant`.
+static void bindOnPool(llvm::Module &m, llvm::Function *decl,
+                       llvm::Function *body, llvm::StringRef variant) {
+  std::string name = (decl->getName() + "_" + variant).str();
+  decl->setName(name);
+  decl->setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(m.getContext(), "entry", decl));
+  unsigned fields = decl->arg_size() - 3;
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < fields; ++i)
+    args.push_back(decl->getArg(i));
+  callOnPool(m, b, name + "_task", body, args, decl->getArg(fields),
+             decl->getArg(fields + 1), decl->getArg(fields + 2));
+  b.CreateRetVoid();
+}
+
 static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
                                  std::string &error) {
   llvm::SmallVector<llvm::Function *> decls;
@@ -210,17 +228,7 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
       // A kernel without packing (QuantMatmul.cpp):
       //   <kernel>(fields..., pool, tiles, grain) runs
       //   <kernel>_<variant>_tiles(fields..., begin, end) on the pool.
-      decl->setName(base + "_" + variant);
-      decl->setLinkage(llvm::GlobalValue::InternalLinkage);
-      llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
-      unsigned fields = decl->arg_size() - 3;
-      llvm::SmallVector<llvm::Value *> args;
-      for (unsigned i = 0; i < fields; ++i)
-        args.push_back(decl->getArg(i));
-      callOnPool(m, b, base + "_" + variant + "_task", tiles, args,
-                 decl->getArg(fields), decl->getArg(fields + 1),
-                 decl->getArg(fields + 2));
-      b.CreateRetVoid();
+      bindOnPool(m, decl, tiles, variant);
       for (const char *v : kVariants)
         if (variant != v)
           if (llvm::Function *other = m.getFunction(base + "_" + v + "_tiles"))
@@ -263,19 +271,8 @@ static void bindParallelLoops(llvm::Module &m, llvm::StringRef variant) {
       decls.push_back(&f);
   for (llvm::Function *decl : decls) {
     llvm::Function *body = m.getFunction((decl->getName() + "_body").str());
-    std::string base = decl->getName().str();
-    decl->setName(base + "_" + variant);
-    body->setName(base + "_" + variant + "_body");
-    unsigned buffers = decl->arg_size() - 3;
-    decl->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(m.getContext(), "entry", decl));
-    llvm::SmallVector<llvm::Value *> fields;
-    for (unsigned i = 0; i < buffers; ++i)
-      fields.push_back(decl->getArg(i));
-    callOnPool(m, b, base + "_" + variant + "_task", body, fields,
-               decl->getArg(buffers), decl->getArg(buffers + 1),
-               decl->getArg(buffers + 2));
-    b.CreateRetVoid();
+    body->setName(decl->getName() + "_" + variant + "_body");
+    bindOnPool(m, decl, body, variant);
   }
 }
 

@@ -25,6 +25,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -91,8 +93,30 @@ static FailureOr<func::FuncOp> modelFunction(ModuleOp module) {
   return found;
 }
 
+/// Whether `op` is a contraction tagged for a generated kernel (or its
+/// initialisation): those keep their form for the kernel outliners.
+static bool isKernelOp(Operation *op) {
+  return op && (op->hasAttr("qc.kernel") || op->hasAttr("qc.kernel_init"));
+}
+
 LogicalResult cpu::lowerToLinalg(ModuleOp module) {
-  return runPipeline(module, "convert-qc-to-linalg,canonicalize,cse");
+  if (failed(runPipeline(module, "convert-qc-to-linalg,canonicalize,cse")))
+    return failure();
+  // Chains of elementwise ops (dequantize, activation, residual add,
+  // requantize, ...) become one loop nest each: one pass over memory instead
+  // of one per op. Per element the arithmetic is unchanged, so results stay
+  // bit-exact. A producer used more than once is not fused (its values
+  // would be computed twice), nor are the tagged kernel contractions.
+  RewritePatternSet patterns(module.getContext());
+  linalg::populateElementwiseOpsFusionPatterns(
+      patterns, [](OpOperand *fused) {
+        Operation *producer = fused->get().getDefiningOp();
+        return producer && producer->hasOneUse() && !isKernelOp(producer) &&
+               !isKernelOp(fused->getOwner());
+      });
+  if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    return failure();
+  return runPipeline(module, "canonicalize,cse");
 }
 
 //===----------------------------------------------------------------------===//

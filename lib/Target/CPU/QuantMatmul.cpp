@@ -108,6 +108,24 @@ void forRows(OpBuilder &b, Location loc, Value M, int64_t wide,
   pass(rb, rl.getInductionVar(), 1);
 }
 
+/// The loop over the 16-row weight tiles [jbegin, jend) of a tiles function
+/// and, inside it, where tile j's codes and scales start.
+struct TileLoop {
+  scf::ForOp loop;
+  Value nb, n0, wTile, sTile;
+};
+
+TileLoop tileLoop(OpBuilder &b, Location loc, const QmmArgs &t, QmmShape q) {
+  Value c1 = idx(b, loc, 1);
+  Value nb = arith::DivUIOp::create(b, loc, t.K, idx(b, loc, q.block));
+  auto jl = scf::ForOp::create(b, loc, t.jBegin, t.jEnd, c1);
+  OpBuilder jb = OpBuilder::atBlockBegin(jl.getBody());
+  Value j = jl.getInductionVar();
+  Value tiles = mul(jb, loc, j, nb);
+  return {jl, nb, mulc(jb, loc, j, 16),
+          mulc(jb, loc, tiles, q.chunks() * q.chunkBytes()), mulc(jb, loc, tiles, 16)};
+}
+
 /// The NEON (and portable) tiles.
 void buildNeon(OpBuilder &mb, Location loc, StringRef name, DotKind kind,
                QmmShape q) {
@@ -117,13 +135,11 @@ void buildNeon(OpBuilder &mb, Location loc, StringRef name, DotKind kind,
   auto v4i32 = VectorType::get({4}, b.getI32Type());
   auto v16i8 = VectorType::get({16}, b.getI8Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Value nb = arith::DivUIOp::create(b, loc, t.K, idx(b, loc, q.block));
-  auto jl = scf::ForOp::create(b, loc, t.jBegin, t.jEnd, c1);
-  OpBuilder jb = OpBuilder::atBlockBegin(jl.getBody());
-  Value j = jl.getInductionVar();
-  Value n0 = mulc(jb, loc, j, 16);
-  Value wTile = mulc(jb, loc, mul(jb, loc, j, nb), q.chunks() * q.chunkBytes());
-  Value sTile = mulc(jb, loc, mul(jb, loc, j, nb), 16);
+  TileLoop tl = tileLoop(b, loc, t, q);
+  scf::ForOp jl = tl.loop;
+  OpBuilder jb = OpBuilder::atBlockEnd(jl.getBody());
+  jb.setInsertionPoint(jl.getBody()->getTerminator());
+  Value nb = tl.nb, n0 = tl.n0, wTile = tl.wTile, sTile = tl.sTile;
   SmallVector<Value> bias;
   for (int64_t h = 0; h < 4; ++h)
     bias.push_back(vector::LoadOp::create(jb, loc, v4f32, t.bias,
@@ -215,13 +231,11 @@ void buildVnni(OpBuilder &mb, Location loc, StringRef name, QmmShape q) {
   auto v1i32 = VectorType::get({1}, b.getI32Type());
   int64_t offset = q.bits == 4 ? 8 : 128;
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
-  Value nb = arith::DivUIOp::create(b, loc, t.K, idx(b, loc, q.block));
-  auto jl = scf::ForOp::create(b, loc, t.jBegin, t.jEnd, c1);
-  OpBuilder jb = OpBuilder::atBlockBegin(jl.getBody());
-  Value j = jl.getInductionVar();
-  Value n0 = mulc(jb, loc, j, 16);
-  Value wTile = mulc(jb, loc, mul(jb, loc, j, nb), q.chunks() * q.chunkBytes());
-  Value sTile = mulc(jb, loc, mul(jb, loc, j, nb), 16);
+  TileLoop tl = tileLoop(b, loc, t, q);
+  scf::ForOp jl = tl.loop;
+  OpBuilder jb = OpBuilder::atBlockEnd(jl.getBody());
+  jb.setInsertionPoint(jl.getBody()->getTerminator());
+  Value nb = tl.nb, n0 = tl.n0, wTile = tl.wTile, sTile = tl.sTile;
   Value bias = vector::LoadOp::create(jb, loc, v16f32, t.bias, ValueRange{n0});
 
   auto pass = [&](OpBuilder &o, Value m0, int64_t rows) {
