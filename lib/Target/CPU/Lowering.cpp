@@ -99,6 +99,36 @@ static bool isKernelOp(Operation *op) {
   return op && (op->hasAttr("qc.kernel") || op->hasAttr("qc.kernel_init"));
 }
 
+namespace {
+/// Fuses an elementwise linalg.generic producer with one use into its
+/// consumer (upstream's fuseElementwiseOps; not the rest of its pattern set,
+/// which would also fold constants into the tagged kernel ops).
+struct FuseElementwise : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer,
+                                PatternRewriter &rewriter) const override {
+    if (isKernelOp(consumer))
+      return failure();
+    for (OpOperand &operand : consumer->getOpOperands()) {
+      Operation *producer = operand.get().getDefiningOp();
+      if (!producer || !producer->hasOneUse() || isKernelOp(producer) ||
+          !linalg::areElementwiseOpsFusable(&operand))
+        continue;
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, &operand);
+      if (failed(fused))
+        continue;
+      for (auto [from, to] : fused->replacements)
+        rewriter.replaceUsesWithIf(from, to, [&](OpOperand &use) {
+          return use.getOwner() != fused->fusedOp;
+        });
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
 LogicalResult cpu::lowerToLinalg(ModuleOp module) {
   if (failed(runPipeline(module, "convert-qc-to-linalg,canonicalize,cse")))
     return failure();
@@ -108,12 +138,7 @@ LogicalResult cpu::lowerToLinalg(ModuleOp module) {
   // bit-exact. A producer used more than once is not fused (its values
   // would be computed twice), nor are the tagged kernel contractions.
   RewritePatternSet patterns(module.getContext());
-  linalg::populateElementwiseOpsFusionPatterns(
-      patterns, [](OpOperand *fused) {
-        Operation *producer = fused->get().getDefiningOp();
-        return producer && producer->hasOneUse() && !isKernelOp(producer) &&
-               !isKernelOp(fused->getOwner());
-      });
+  patterns.add<FuseElementwise>(module.getContext());
   if (failed(applyPatternsGreedily(module, std::move(patterns))))
     return failure();
   return runPipeline(module, "canonicalize,cse");
