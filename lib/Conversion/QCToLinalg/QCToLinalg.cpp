@@ -1366,8 +1366,11 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   }
 
   // Float form with a constant weight and one group: the float GEMM over
-  // the columns of the padded input, then back to NCHW.
-  if (!integer && !wq && groups == 1 && (!bv || eltOf(bv).isF32())) {
+  // the columns of the padded input, then back to NCHW. A transposed
+  // convolution (here on its stride-spread input, mostly zeros) keeps the
+  // loop form.
+  if (!integer && !wq && groups == 1 && isa<Conv2DOp>(op) &&
+      (!bv || eltOf(bv).isF32())) {
     if (std::optional<std::vector<float>> wf = constantF32(wv)) {
       Value cols = im2col(loc, x, ys, ws, strides, dilations);
       int64_t P = shapeOf(cols)[0], K = shapeOf(cols)[1];

@@ -98,3 +98,17 @@ func.func @matmul_dynamic(%x: tensor<5x2xf32>, %w: tensor<2x3xf32>) -> tensor<5x
   %y = qc.matmul %x, %w : (tensor<5x2xf32>, tensor<2x3xf32>) -> tensor<5x3xf32>
   return %y : tensor<5x3xf32>
 }
+
+// -----
+
+// A transposed convolution (a convolution over its stride-spread input,
+// mostly zeros) keeps the loop form.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK-NOT: qc.kernel
+// CHECK: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK-NOT: qc.kernel
+func.func @conv_transpose(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x6x6xf32> {
+  %w = qc.constant dense<1.0> : tensor<2x2x2x2xf32>
+  %y = qc.conv_transpose2d %x, %w {strides = array<i64: 2, 2>} : (tensor<1x2x3x3xf32>, tensor<2x2x2x2xf32>) -> tensor<1x2x6x6xf32>
+  return %y : tensor<1x2x6x6xf32>
+}
