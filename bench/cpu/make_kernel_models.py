@@ -172,8 +172,6 @@ def main():
         if b is not None:
             np.save(stem + "_b.npy", b)
         print(stem + ".mlir")
-    if (args.qmm or args.fgemm) and not args.gemm:
-        return
     for spec in args.qmm:
         parts = spec.split(":")
         m, k, n = (int(v) for v in parts[0].split("x"))
@@ -187,6 +185,8 @@ def main():
         with open(path, "w") as f:
             f.write(qmm(m, k, n, bits, block, bias))
         print(path)
+    if (args.qmm or args.fgemm) and not args.gemm:
+        return
     for spec in args.gemm or ["128x4096x4096"]:
         m, k, n = (int(v) for v in spec.split("x"))
         for kind, text in (("gemm_s8", gemm_s8(m, k, n)),
