@@ -16,6 +16,12 @@
                                 output channel and block, f32 output;
                                 beside it, .npz with the codes "w" [N, K],
                                 "scales" [N, K/S] and "bias" (empty without)
+  fgemm_M{M}_K{K}_N{N}[_bias|_matmul].mlir
+                                float linear (or matmul with a constant
+                                [K, N] right-hand side): f32 input, f32
+                                weight (normal, fixed seed), optional f32
+                                bias; the weight (as [N, K]) and the bias are
+                                also written as .npy next to the model
 
 Weights are random (fixed seed) and stored as dense_resource blobs.
 """
@@ -110,6 +116,40 @@ def qmm(m, k, n, bits, block, bias, npz, seed=0):
 """
 
 
+def fgemm(m, k, n, bias, matmul, seed=0):
+    rng = np.random.default_rng([seed, m, k, n])
+    w = rng.standard_normal((n, k)).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32) if bias else None
+    if matmul:
+        body = f"""  %w = qc.constant dense_resource<w> : tensor<{k}x{n}xf32>
+  %y = qc.matmul %x, %w : (tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) -> tensor<{m}x{n}xf32>"""
+        blobs = [resource("w", np.ascontiguousarray(w.T))]
+    else:
+        b_def = b_arg = b_type = ""
+        blobs = [resource("w", w)]
+        if bias:
+            b_def = f"\n  %b = qc.constant dense_resource<b> : tensor<{n}xf32>"
+            b_arg, b_type = ", %b", f", tensor<{n}xf32>"
+            blobs.append(resource("b", b))
+        body = f"""  %w = qc.constant dense_resource<w> : tensor<{n}x{k}xf32>{b_def}
+  %y = qc.linear %x, %w{b_arg} : (tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>{b_type}) -> tensor<{m}x{n}xf32>"""
+    blob_text = ",\n".join(blobs)
+    text = f"""func.func @main(%x: tensor<{m}x{k}xf32> {{qc.name = "x"}}) -> (tensor<{m}x{n}xf32> {{qc.name = "y"}}) {{
+{body}
+  return %y : tensor<{m}x{n}xf32>
+}}
+
+{{-#
+  dialect_resources: {{
+    builtin: {{
+{blob_text}
+    }}
+  }}
+#-}}
+"""
+    return text, w, b
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out-dir", required=True)
@@ -117,8 +157,25 @@ def main():
                     help="W8A8 linear shapes (default 128x4096x4096)")
     ap.add_argument("--qmm", action="append", default=[], metavar="MxKxN[:BITS[:BLOCK[:bias]]]",
                     help="block-quantized dynamic linear shapes (bits 4, block 32 by default)")
+    ap.add_argument("--fgemm", action="append", default=[], metavar="MxKxN[:bias|:matmul]",
+                    help="float linear shapes, with a bias, or as a matmul")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
+    for spec in args.fgemm:
+        parts = spec.split(":")
+        m, k, n = (int(v) for v in parts[0].split("x"))
+        bias, matmul = "bias" in parts[1:], "matmul" in parts[1:]
+        if bias and matmul:
+            ap.error(f"--fgemm {spec}: a matmul takes no bias")
+        stem = os.path.join(args.out_dir, f"fgemm_M{m}_K{k}_N{n}"
+                            + ("_bias" if bias else "_matmul" if matmul else ""))
+        text, w, b = fgemm(m, k, n, bias, matmul)
+        with open(stem + ".mlir", "w") as f:
+            f.write(text)
+        np.save(stem + "_w.npy", w)
+        if b is not None:
+            np.save(stem + "_b.npy", b)
+        print(stem + ".mlir")
     for spec in args.qmm:
         parts = spec.split(":")
         m, k, n = (int(v) for v in parts[0].split("x"))
@@ -132,7 +189,7 @@ def main():
         with open(path, "w") as f:
             f.write(qmm(m, k, n, bits, block, bias, path[:-len(".mlir")] + ".npz"))
         print(path)
-    if args.qmm and not args.gemm:
+    if (args.qmm or args.fgemm) and not args.gemm:
         return
     for spec in args.gemm or ["128x4096x4096"]:
         m, k, n = (int(v) for v in spec.split("x"))

@@ -233,6 +233,17 @@ private:
   FailureOr<Value> packedGemm(Operation *op, Value x, ArrayRef<int8_t> w,
                               int64_t M, int64_t N, int64_t K, int32_t zx,
                               ArrayRef<int32_t> bias);
+  /// The f32 values of constant `v` (row-major; a qc.constant or a value
+  /// the lowering mapped to an arith.constant); none for anything else.
+  std::optional<std::vector<float>> constantF32(Value v);
+  /// y[M,N] = bias[n] + sum_k x[m,k] * w[n,k] for f32 `x` [M,K] and a
+  /// constant f32 weight `w` ([N,K] row-major): a linalg.generic tagged
+  /// `qc.kernel = "fgemm"` reading the weight repacked at compile time into
+  /// column tiles [N/16][K][16] (zero padded), its result initialised with
+  /// the bias by a generic tagged `qc.kernel_init`. `bias` ([N] f32) may be
+  /// null; a constant one is also attached, padded, as `qc.bias`.
+  Value floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
+                  int64_t N, int64_t K, Value bias);
 
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerConstant(qc::ConstantOp op);
@@ -664,6 +675,91 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
   g->setAttr("qc.bias",
              DenseElementsAttr::get(RankedTensorType::get({N16 * 16}, b.getI32Type()),
                                     llvm::ArrayRef<int32_t>(biasP)));
+  return g.getResult(0);
+}
+
+std::optional<std::vector<float>> Lowering::constantF32(Value v) {
+  if (!eltOf(v).isF32())
+    return std::nullopt;
+  // The mapped value first: a transposed convolution maps its weight to a
+  // prepared (flipped) constant.
+  Attribute value;
+  if (Value m = map.lookupOrNull(v)) {
+    if (auto c = m.getDefiningOp<arith::ConstantOp>())
+      value = c.getValue();
+  } else if (auto c = v.getDefiningOp<qc::ConstantOp>()) {
+    value = c.getValue();
+  }
+  if (!value)
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(value);
+      dense && dense.getElementType().isF32()) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  if (auto res = dyn_cast<DenseF32ResourceElementsAttr>(value))
+    if (std::optional<ArrayRef<float>> data = res.tryGetAsArrayRef())
+      return std::vector<float>(data->begin(), data->end());
+  return std::nullopt;
+}
+
+Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
+                          int64_t N, int64_t K, Value bias) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  int64_t NT = (N + 15) / 16;
+  std::vector<float> packed(NT * K * 16, 0.0f);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k = 0; k < K; ++k)
+      packed[((n / 16) * K + k) * 16 + n % 16] = w[n * K + k];
+  Value wp = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(RankedTensorType::get({NT, K, 16}, f32),
+                                     ArrayRef<float>(packed)));
+  // The bias, zero padded to whole column tiles: the kernels read it a tile
+  // at a time, the initialisation its first N values.
+  std::optional<std::vector<float>> biasValues;
+  if (bias)
+    biasValues = constantF32(bias);
+  std::vector<float> padded;
+  Value biasP;
+  if (!bias || biasValues) {
+    padded.assign(NT * 16, 0.0f);
+    if (biasValues)
+      std::copy(biasValues->begin(), biasValues->end(), padded.begin());
+    biasP = vec<float>(loc, ArrayRef<float>(padded), f32);
+  } else {
+    biasP = tensor::PadOp::create(
+        b, loc, RankedTensorType::get({NT * 16}, f32), get(bias),
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(NT * 16 - N)}, cst(loc, f32, 0.0));
+  }
+  Value biasN = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({N}, f32), biasP,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(0)}, ArrayRef<OpFoldResult>{b.getIndexAttr(N)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  Value init = elementwise(loc, {}, {M, N}, f32,
+                           [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                           {{biasN, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
+  // The kernel starts from the bias itself; it drops this initialisation.
+  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
+  AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
+                                 AffineMap::get(3, 0, {n.floorDiv(16), k, n % 16}, ctx),
+                                 AffineMap::get(3, 0, {m, n}, ctx)};
+  using utils::IteratorType;
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{x, wp}, ValueRange{init}, maps,
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction},
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+        linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], p)));
+      });
+  g->setAttr("qc.kernel", b.getStringAttr("fgemm"));
+  if (!padded.empty())
+    g->setAttr("qc.bias", DenseElementsAttr::get(RankedTensorType::get({NT * 16}, f32),
+                                                 ArrayRef<float>(padded)));
   return g.getResult(0);
 }
 
@@ -1269,6 +1365,21 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
     }
   }
 
+  // Float form with a constant weight and one group: the float GEMM over
+  // the columns of the padded input, then back to NCHW. A transposed
+  // convolution (here on its stride-spread input, mostly zeros) keeps the
+  // loop form.
+  if (!integer && !wq && groups == 1 && isa<Conv2DOp>(op) &&
+      (!bv || eltOf(bv).isF32())) {
+    if (std::optional<std::vector<float>> wf = constantF32(wv)) {
+      Value cols = im2col(loc, x, ys, ws, strides, dilations);
+      int64_t P = shapeOf(cols)[0], K = shapeOf(cols)[1];
+      Value y = floatGemm(loc, cols, *wf, P, F, K, bv);
+      set(op->getResult(0), toNCHW(loc, y, ys));
+      return success();
+    }
+  }
+
   // Accumulator initialised with the bias.
   SmallVector<int64_t> accShape(ys);
   Value init;
@@ -1458,6 +1569,18 @@ LogicalResult Lowering::lowerLinear(Operation *op, Value xv, Value wv,
       return success();
     }
   }
+  // Float form with a constant weight: the float GEMM
+  // (docs/CodeGeneration.md), the weight repacked into 16-column tiles.
+  if (!integer && !wq && (!bv || eltOf(bv).isF32())) {
+    if (std::optional<std::vector<float>> wf = constantF32(wv)) {
+      Value out = floatGemm(loc, x, *wf, M, N, shapeOf(xv).back(), bv);
+      if (xs.size() != 2)
+        out = tensor::ExpandShapeOp::create(b, loc, convertType(resultType), out,
+                                            collapse);
+      set(op->getResult(0), out);
+      return success();
+    }
+  }
   Type accElt = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
   Value init;
   if (bv) {
@@ -1529,6 +1652,33 @@ LogicalResult Lowering::lowerMatmul(MatMulOp op) {
   Location loc = op.getLoc();
   auto rt = cast<RankedTensorType>(op.getType());
   ArrayRef<int64_t> ys = rt.getShape();
+  // A constant rank-2 right-hand side: the float GEMM on the left-hand side
+  // seen as [rows, K].
+  if (bs.size() == 2) {
+    if (std::optional<std::vector<float>> rv = constantF32(rhs)) {
+      int64_t K = bs[0], N = bs[1], M = 1;
+      for (int64_t d : as.drop_back())
+        M *= d;
+      std::vector<float> w(N * K);
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t n = 0; n < N; ++n)
+          w[n * K + k] = (*rv)[k * N + n];
+      Value x = get(lhs);
+      SmallVector<ReassociationIndices> collapse;
+      if (as.size() != 2) {
+        ReassociationIndices lead;
+        for (unsigned i = 0; i + 1 < as.size(); ++i)
+          lead.push_back(i);
+        collapse = {lead, {static_cast<int64_t>(as.size() - 1)}};
+        x = tensor::CollapseShapeOp::create(b, loc, x, collapse);
+      }
+      Value y = floatGemm(loc, x, w, M, N, K, Value());
+      if (as.size() != 2)
+        y = tensor::ExpandShapeOp::create(b, loc, rt, y, collapse);
+      set(op.getResult(), y);
+      return success();
+    }
+  }
   unsigned R = ys.size(); // batch..., m, n ; plus k
   unsigned D = R + 1;
   MLIRContext *ctx = b.getContext();

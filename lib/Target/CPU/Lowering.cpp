@@ -461,6 +461,8 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
     return failure();
   if (failed(outlineMicrokernels(module, f, f.getArguments().back())))
     return failure();
+  if (failed(outlineFloatGemms(module, f, f.getArguments().back())))
+    return failure();
   copiesToLinalg(f);
   if (failed(planArena(f, 1, model.arenaBytes)))
     return failure();

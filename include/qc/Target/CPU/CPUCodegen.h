@@ -103,6 +103,12 @@ LogicalResult outlineMicrokernels(ModuleOp module, func::FuncOp f, Value pool);
 /// the bufferized model `f` by calls to generated kernels (QuantMatmul.cpp).
 LogicalResult outlineQuantMatmuls(ModuleOp module, func::FuncOp f, Value pool);
 
+/// Replaces the float GEMMs convert-qc-to-linalg tagged (`qc.kernel =
+/// "fgemm"`: f32 linear, convolution with one group, matmul with a constant
+/// weight) in the bufferized model `f` by calls to generated kernels
+/// (FloatGemm.cpp).
+LogicalResult outlineFloatGemms(ModuleOp module, func::FuncOp f, Value pool);
+
 /// Outlines the top-level scf.parallel loop nests of the lowered model `f`
 /// that do at least `minWork` innermost iterations, to run on the runtime's
 /// thread pool (Parallel.cpp).
