@@ -306,6 +306,11 @@ private:
                    ArrayRef<int64_t> hi, Value value);
 
   void set(Value old, Value nv) { map.map(old, nv); }
+
+  /// A distinct value for each `qc.kernel_init` tag: CSE must not merge the
+  /// initialisations of two kernels (each kernel replaces its own).
+  IntegerAttr uniqueTag() { return b.getI64IntegerAttr(numKernelInits++); }
+  int64_t numKernelInits = 0;
 };
 
 AffineMap Lowering::broadcastMap(ArrayRef<int64_t> inShape,
@@ -645,7 +650,7 @@ FailureOr<Value> Lowering::packedGemm(Operation *op, Value x,
                            {{biasV, chan}});
   // The kernel stores bias' + products itself (qc.bias); it drops this
   // initialisation.
-  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
+  init.getDefiningOp()->setAttr("qc.kernel_init", uniqueTag());
   AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
              k = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> maps = {
@@ -741,7 +746,7 @@ Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
                            [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
                            {{biasN, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
   // The kernel starts from the bias itself; it drops this initialisation.
-  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
+  init.getDefiningOp()->setAttr("qc.kernel_init", uniqueTag());
   AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
              k = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, k}, ctx),
@@ -1091,7 +1096,7 @@ LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
   Value init = elementwise(loc, {}, {M, N}, f32,
                            [&](OpBuilder &, Location, ValueRange a) { return a[0]; },
                            {{biasN, AffineMap::get(2, 0, b.getAffineDimExpr(1), ctx)}});
-  init.getDefiningOp()->setAttr("qc.kernel_init", b.getUnitAttr());
+  init.getDefiningOp()->setAttr("qc.kernel_init", uniqueTag());
   AffineExpr m3 = getAffineDimExpr(0, ctx), n3 = getAffineDimExpr(1, ctx),
              b3 = getAffineDimExpr(2, ctx);
   SmallVector<AffineMap> yMaps = {
@@ -1394,12 +1399,15 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   }
 
   MLIRContext *ctx = b.getContext();
-  // Loop order n, f, c, kh, kw, oh, ow: every output element still sums its
-  // products in (c, kh, kw) order, and the innermost loop walks a row of
-  // the output (contiguous, vectorisable at stride 1).
+  // Loop order n, f, oh, c, kh, kw, ow: every output element still sums its
+  // products in (c, kh, kw) order, the innermost loop walks a row of the
+  // output (contiguous, vectorisable at stride 1) that stays in cache while
+  // it accumulates, and the parallel loops outside the reductions cover
+  // output rows too, so a layer with one output channel still runs on every
+  // thread.
   AffineExpr n = getAffineDimExpr(0, ctx), f = getAffineDimExpr(1, ctx),
-             c = getAffineDimExpr(2, ctx), kh = getAffineDimExpr(3, ctx),
-             kw = getAffineDimExpr(4, ctx), oh = getAffineDimExpr(5, ctx),
+             oh = getAffineDimExpr(2, ctx), c = getAffineDimExpr(3, ctx),
+             kh = getAffineDimExpr(4, ctx), kw = getAffineDimExpr(5, ctx),
              ow = getAffineDimExpr(6, ctx);
   AffineExpr cin = groups == 1 ? c : f.floorDiv(Fg) * Cg + c;
   SmallVector<AffineMap> maps = {
@@ -1411,8 +1419,8 @@ LogicalResult Lowering::lowerConv(Operation *op, Value xv, Value wv, Value bv,
   maps.push_back(AffineMap::get(7, 0, {n, f, oh, ow}, ctx));
   using utils::IteratorType;
   SmallVector<IteratorType> iters = {
-      IteratorType::parallel,  IteratorType::parallel,  IteratorType::reduction,
-      IteratorType::reduction, IteratorType::reduction, IteratorType::parallel,
+      IteratorType::parallel,  IteratorType::parallel,  IteratorType::parallel,
+      IteratorType::reduction, IteratorType::reduction, IteratorType::reduction,
       IteratorType::parallel};
   Value acc = contraction(loc, x, w, init, maps, iters,
                           AffineMap::get(7, 0, {f}, ctx), xq, wq);

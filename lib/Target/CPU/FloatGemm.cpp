@@ -185,18 +185,6 @@ void buildTiles(OpBuilder &mb, Location loc, StringRef name, RegBlock blk) {
   func::ReturnOp::create(b, loc);
 }
 
-/// The op writing `buffer` as its output, searched backwards from `from`.
-Operation *initOf(Operation *from, Value buffer) {
-  for (Operation *op = from->getPrevNode(); op; op = op->getPrevNode())
-    if (op->hasAttr("qc.kernel_init") && llvm::is_contained(op->getOperands(), buffer))
-      return op;
-  return nullptr;
-}
-
-bool identityLayout(Value v) {
-  auto t = dyn_cast<MemRefType>(v.getType());
-  return t && t.getLayout().isIdentity() && t.hasStaticShape();
-}
 
 } // namespace
 
@@ -220,7 +208,7 @@ LogicalResult cpu::outlineFloatGemms(ModuleOp module, func::FuncOp f, Value pool
   for (linalg::GenericOp g : gemms) {
     Value x = g.getDpsInputOperand(0)->get(), w = g.getDpsInputOperand(1)->get(),
           y = g.getDpsInitOperand(0)->get();
-    Operation *init = initOf(g, y);
+    Operation *init = kernelInit(g, y);
     if (!init || init->getNumOperands() != 2 ||
         !llvm::all_of(ValueRange{x, w, y}, identityLayout))
       continue;

@@ -127,6 +127,27 @@ inline Value flatten(OpBuilder &b, Location loc, Value v) {
 }
 
 
+/// The initialisation (tagged `qc.kernel_init`) of the buffer `out` that the
+/// tagged contraction `kernel` accumulates into, which a kernel replaces:
+/// the closest op before `kernel` that writes `out` with that tag, provided
+/// nothing in between uses `out` (else the initial values are read by
+/// someone else and must stay), and null otherwise.
+inline Operation *kernelInit(Operation *kernel, Value out) {
+  for (Operation *op = kernel->getPrevNode(); op; op = op->getPrevNode()) {
+    if (!llvm::is_contained(op->getOperands(), out))
+      continue;
+    return op->hasAttr("qc.kernel_init") ? op : nullptr;
+  }
+  return nullptr;
+}
+
+/// Whether `v` is a memref with a static shape and the identity layout (a
+/// kernel may read it as a flat row-major array).
+inline bool identityLayout(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  return t && t.getLayout().isIdentity() && t.hasStaticShape();
+}
+
 } // namespace mlir::qc::cpu::kb
 
 #endif // QC_LIB_TARGET_CPU_KERNELBUILDER_H

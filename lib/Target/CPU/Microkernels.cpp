@@ -500,10 +500,7 @@ LogicalResult cpu::outlineMicrokernels(ModuleOp module, func::FuncOp f,
       continue;
     // The kernel writes bias' + products: the initialisation of the
     // accumulator (tagged qc.kernel_init) is not needed.
-    Operation *init = g->getPrevNode();
-    while (init && !(init->hasAttr("qc.kernel_init") &&
-                     llvm::is_contained(init->getOperands(), c)))
-      init = init->getPrevNode();
+    Operation *init = kernelInit(g, c);
     if (!init)
       continue;
     init->erase();

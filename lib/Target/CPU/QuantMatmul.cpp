@@ -324,10 +324,6 @@ Operation *writerOf(Operation *from, Value buffer, function_ref<bool(Operation *
   return nullptr;
 }
 
-bool identityLayout(Value v) {
-  auto t = dyn_cast<MemRefType>(v.getType());
-  return t && t.getLayout().isIdentity() && t.hasStaticShape();
-}
 
 } // namespace
 
@@ -358,7 +354,7 @@ LogicalResult cpu::outlineQuantMatmuls(ModuleOp module, func::FuncOp f, Value po
       auto k = op->getAttrOfType<StringAttr>("qc.kernel");
       return k && k.getValue() == "qmm_acc";
     });
-    Operation *init = writerOf(g, y, [](Operation *op) { return op->hasAttr("qc.kernel_init"); });
+    Operation *init = kernelInit(g, y);
     if (!accOp || !init || init->getNumOperands() != 2)
       continue;
     auto accGeneric = cast<linalg::GenericOp>(accOp);

@@ -30,7 +30,7 @@ func.func @linear_blocks(%x: tensor<3x64xf32>, %b: tensor<2xf32>) -> tensor<3x2x
 // CHECK:   linalg.index 4
 // CHECK:   arith.constant 8 : i32
 // CHECK: %[[BIAS:.*]] = tensor.pad %{{.*}} low[0] high[14]
-// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} attrs = {qc.kernel_init}
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} attrs = {qc.kernel_init = {{[0-9]+}} : i64}
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[ACC]], %{{.*}}, %[[S]], %{{.*}} : tensor<3x2x2xi32>, tensor<3x2xf32>, tensor<1x2x16xf32>, tensor<3x2xi32>) outs(%[[INIT]] : tensor<3x2xf32>) attrs = {qc.bits = 4 : i64, qc.block = 32 : i64, qc.kernel = "qmm"}
 // CHECK:   arith.subi
 // CHECK:   arith.constant 16 : i32

@@ -15,7 +15,7 @@
 // CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1.000000e+00, 3.000000e+00, 5.000000e+00, 0.000000e+00{{.*}}], [2.000000e+00, 4.000000e+00, 6.000000e+00, 0.000000e+00{{.*}}]]]> : tensor<1x2x16xf32>
 // CHECK: %[[BP:.*]] = arith.constant dense<[5.000000e-01, -1.000000e+00, 2.500000e+00, 0.000000e+00{{.*}}]> : tensor<16xf32>
 // CHECK: %[[BN:.*]] = tensor.extract_slice %[[BP]][0] [3] [1] : tensor<16xf32> to tensor<3xf32>
-// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x3xf32>) attrs = {qc.kernel_init}
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<3xf32>) outs(%{{.*}} : tensor<3x3xf32>) attrs = {qc.kernel_init = {{[0-9]+}} : i64}
 // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[WMAP]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[W]] : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%[[INIT]] : tensor<3x3xf32>) attrs = {qc.bias = dense<[5.000000e-01, -1.000000e+00, 2.500000e+00, 0.000000e+00{{.*}}]> : tensor<16xf32>, qc.kernel = "fgemm"}
 // CHECK: ^bb0(%[[A:.*]]: f32, %[[WV:.*]]: f32, %[[ACC:.*]]: f32):
 // CHECK:   %[[P:.*]] = arith.mulf %[[A]], %[[WV]] : f32
@@ -36,7 +36,7 @@ func.func @linear(%x: tensor<3x2xf32>) -> tensor<3x3xf32> {
 // CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x4x8xf32> into tensor<8x8xf32>
 // CHECK: %[[BP:.*]] = tensor.pad %[[B]] low[0] high[12]
 // CHECK: %[[BN:.*]] = tensor.extract_slice %[[BP]][0] [20] [1] : tensor<32xf32> to tensor<20xf32>
-// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<20xf32>) {{.*}} attrs = {qc.kernel_init}
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<20xf32>) {{.*}} attrs = {qc.kernel_init = {{[0-9]+}} : i64}
 // CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[XC]], %{{.*}} : tensor<8x8xf32>, tensor<2x8x16xf32>) outs(%[[INIT]] : tensor<8x20xf32>) attrs = {qc.kernel = "fgemm"}
 // CHECK: tensor.expand_shape %[[Y]] {{\[\[}}0, 1], [2]] output_shape [2, 4, 20]
 func.func @linear_bias_arg(%x: tensor<2x4x8xf32>, %b: tensor<20xf32>) -> tensor<2x4x20xf32> {
@@ -67,7 +67,7 @@ func.func @conv(%x: tensor<1x2x3x3xf32>) -> tensor<1x3x2x2xf32> {
 // A depthwise convolution keeps the loop form.
 // CHECK-LABEL: func.func @depthwise
 // CHECK-NOT: qc.kernel
-// CHECK: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
 // CHECK-NOT: qc.kernel
 func.func @depthwise(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x2x2xf32> {
   %w = qc.constant dense<1.0> : tensor<2x1x2x2xf32>
@@ -105,7 +105,7 @@ func.func @matmul_dynamic(%x: tensor<5x2xf32>, %w: tensor<2x3xf32>) -> tensor<5x
 // mostly zeros) keeps the loop form.
 // CHECK-LABEL: func.func @conv_transpose
 // CHECK-NOT: qc.kernel
-// CHECK: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
 // CHECK-NOT: qc.kernel
 func.func @conv_transpose(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x6x6xf32> {
   %w = qc.constant dense<1.0> : tensor<2x2x2x2xf32>

@@ -15,7 +15,7 @@
 // CHECK-DAG: %[[ZP:.*]] = arith.constant -3 : i8
 // CHECK: %[[PAD:.*]] = tensor.pad %[[X]] low[0, 0, 1, 1] high[0, 0, 1, 1]
 // CHECK:   tensor.yield %[[ZP]] : i8
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel", "parallel"]} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x6xi8>, tensor<2x1x3x3xi8>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x6xi8>, tensor<2x1x3x3xi8>)
 // CHECK: ^bb0(%[[IN:.*]]: i8, %[[WT:.*]]: i8, %[[ACC:.*]]: i32):
 // CHECK:   %[[XE:.*]] = arith.extsi %[[IN]] : i8 to i32
 // CHECK:   %[[XC:.*]] = arith.subi %[[XE]], %{{.*}} : i32
