@@ -113,6 +113,12 @@ void forRows(OpBuilder &b, Location loc, Value M, int64_t wide,
 struct TileLoop {
   scf::ForOp loop;
   Value nb, n0, wTile, sTile;
+  /// A builder inside the loop, after the values above.
+  OpBuilder body() {
+    OpBuilder b(loop.getContext());
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    return b;
+  }
 };
 
 TileLoop tileLoop(OpBuilder &b, Location loc, const QmmArgs &t, QmmShape q) {
@@ -136,9 +142,7 @@ void buildNeon(OpBuilder &mb, Location loc, StringRef name, DotKind kind,
   auto v16i8 = VectorType::get({16}, b.getI8Type());
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   TileLoop tl = tileLoop(b, loc, t, q);
-  scf::ForOp jl = tl.loop;
-  OpBuilder jb = OpBuilder::atBlockEnd(jl.getBody());
-  jb.setInsertionPoint(jl.getBody()->getTerminator());
+  OpBuilder jb = tl.body();
   Value nb = tl.nb, n0 = tl.n0, wTile = tl.wTile, sTile = tl.sTile;
   SmallVector<Value> bias;
   for (int64_t h = 0; h < 4; ++h)
@@ -216,7 +220,7 @@ void buildNeon(OpBuilder &mb, Location loc, StringRef name, DotKind kind,
     storeTile(o, loc, t.y, t.M, t.N, m0, n0, SmallVector<Value>(bl.getResults()), 4);
   };
   forRows(jb, loc, t.M, 2, pass);
-  b.setInsertionPointAfter(jl);
+  b.setInsertionPointAfter(tl.loop);
   func::ReturnOp::create(b, loc);
 }
 
@@ -232,9 +236,7 @@ void buildVnni(OpBuilder &mb, Location loc, StringRef name, QmmShape q) {
   int64_t offset = q.bits == 4 ? 8 : 128;
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   TileLoop tl = tileLoop(b, loc, t, q);
-  scf::ForOp jl = tl.loop;
-  OpBuilder jb = OpBuilder::atBlockEnd(jl.getBody());
-  jb.setInsertionPoint(jl.getBody()->getTerminator());
+  OpBuilder jb = tl.body();
   Value nb = tl.nb, n0 = tl.n0, wTile = tl.wTile, sTile = tl.sTile;
   Value bias = vector::LoadOp::create(jb, loc, v16f32, t.bias, ValueRange{n0});
 
@@ -312,7 +314,7 @@ void buildVnni(OpBuilder &mb, Location loc, StringRef name, QmmShape q) {
     storeTile(o, loc, t.y, t.M, t.N, m0, n0, SmallVector<Value>(bl.getResults()), 16);
   };
   forRows(jb, loc, t.M, 4, pass);
-  b.setInsertionPointAfter(jl);
+  b.setInsertionPointAfter(tl.loop);
   func::ReturnOp::create(b, loc);
 }
 
