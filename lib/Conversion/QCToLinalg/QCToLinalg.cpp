@@ -276,6 +276,8 @@ private:
   LogicalResult lowerBinary(Operation *op);
   LogicalResult lowerClamp(Operation *op, std::optional<double> lo,
                            std::optional<double> hi);
+  LogicalResult lowerLogSoftmax(LogSoftmaxOp op);
+  LogicalResult lowerInstanceNorm(InstanceNormOp op);
 
   /// The contraction of a float, integer or weight-only form: `maps` index x,
   /// w and the accumulator `init`; `channel` indexes per-channel weight
@@ -2534,6 +2536,156 @@ LogicalResult Lowering::lowerBinary(Operation *op) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Further ops. Each computes what the executor's kernel computes, operation
+// for operation and in the same precision (lib/Executor/NNKernels.cpp,
+// ShapeKernels.cpp, ElementwiseKernels.cpp), so results are bit-exact with
+// it wherever the library functions called (expf, log, sinf, ...) are the
+// same.
+//===----------------------------------------------------------------------===//
+
+/// log_softmax along one axis, bit-exact with the executor:
+///   m = max(x) (`x > m ? x : m` from -inf, so NaN is skipped),
+///   s = sum f64(expf(x - m)) in f64, ls = f32(log(s)),
+///   y = (x - m) - ls in f32.
+LogicalResult Lowering::lowerLogSoftmax(LogSoftmaxOp op) {
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  if (!it.getElementType().isF32())
+    return err(op) << "only f32 log_softmax is lowered";
+  int64_t axis = op.getNormalizedAxis(), rank = it.getRank();
+  ArrayRef<int64_t> shape = it.getShape();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> redShape;
+  SmallVector<AffineExpr> redExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < rank; ++d) {
+    iters.push_back(d == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    if (d != axis) {
+      redShape.push_back(shape[d]);
+      redExprs.push_back(b.getAffineDimExpr(d));
+    }
+  }
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  AffineMap red = AffineMap::get(rank, 0, redExprs, ctx);
+  Value x = get(op.getInput());
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  auto reduce = [&](Type elt, double init, ValueRange extraIn,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    Value acc = fill(loc, redShape, cst(loc, elt, init));
+    SmallVector<Value> ins = {x};
+    SmallVector<AffineMap> maps = {id};
+    for (Value v : extraIn) {
+      ins.push_back(v);
+      maps.push_back(red);
+    }
+    maps.push_back(red);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(bb, l, body(bb, l, a));
+               })
+        .getResult(0);
+  };
+  Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
+                   [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                     Value gt = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT,
+                                                      a[0], a[1]);
+                     return arith::SelectOp::create(bb, l, gt, a[0], a[1]);
+                   });
+  Value sum = reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    Value e = math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, a[0], a[1]));
+    return arith::AddFOp::create(bb, l, a[2], arith::ExtFOp::create(bb, l, f64, e));
+  });
+  Value logSum = elementwise(loc, {sum}, redShape, f32,
+                             [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                               return arith::TruncFOp::create(
+                                   bb, l, f32, math::LogOp::create(bb, l, a[0]));
+                             });
+  Value y = elementwise(
+      loc, {x}, shape, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        return arith::SubFOp::create(bb, l, arith::SubFOp::create(bb, l, a[0], a[1]),
+                                     a[2]);
+      },
+      {{m, red}, {logSum, red}});
+  set(op.getResult(), y);
+  return success();
+}
+
+/// Instance norm of [N, C, D...] over D..., bit-exact with the executor:
+/// the statistics of lowerNorm in f64 per (n, c) row and
+/// y = f32((x - mean) * inv * f64(scale[c]) + f64(bias[c])).
+LogicalResult Lowering::lowerInstanceNorm(InstanceNormOp op) {
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  if (!it.getElementType().isF32() || !eltOf(op.getScale()).isF32() ||
+      !eltOf(op.getBias()).isF32())
+    return err(op) << "only f32 instance norm is lowered";
+  ArrayRef<int64_t> shape = it.getShape();
+  int64_t N = shape[0], C = shape[1], len = 1;
+  for (int64_t d = 2; d < it.getRank(); ++d)
+    len *= shape[d];
+  int64_t rows = N * C;
+  ReassociationIndices tail;
+  for (int64_t d = 2; d < it.getRank(); ++d)
+    tail.push_back(d);
+  SmallVector<ReassociationIndices> re = {{0, 1}, tail};
+  Value x2 = tensor::CollapseShapeOp::create(b, loc, get(op.getInput()), re);
+  Type f64 = b.getF64Type(), f32 = b.getF32Type();
+  double n = static_cast<double>(len);
+  double epsilon = op.getEpsilon().convertToDouble();
+  auto ext = [&](OpBuilder &bb, Location l, Value v) -> Value {
+    return arith::ExtFOp::create(bb, l, f64, v);
+  };
+  auto constant = [](OpBuilder &bb, Location l, double v) -> Value {
+    return arith::ConstantOp::create(bb, l, bb.getF64FloatAttr(v));
+  };
+  Value sum = rowReduce(loc, x2, 0.0, [&](OpBuilder &bb, Location l, Value v,
+                                           Value acc, ValueRange) -> Value {
+    return arith::AddFOp::create(bb, l, acc, ext(bb, l, v));
+  });
+  Value mean = elementwise(loc, {sum}, {rows}, f64,
+                           [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                             return arith::DivFOp::create(bb, l, a[0], constant(bb, l, n));
+                           });
+  Value sq = rowReduce(
+      loc, x2, 0.0,
+      [&](OpBuilder &bb, Location l, Value v, Value acc, ValueRange rowVals) -> Value {
+        Value d = arith::SubFOp::create(bb, l, ext(bb, l, v), rowVals[0]);
+        return arith::AddFOp::create(bb, l, acc, arith::MulFOp::create(bb, l, d, d));
+      },
+      ValueRange{mean});
+  Value inv = elementwise(loc, {sq}, {rows}, f64, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    Value var = arith::DivFOp::create(bb, l, a[0], constant(bb, l, n));
+    Value r = math::SqrtOp::create(bb, l, arith::AddFOp::create(bb, l, var, constant(bb, l, epsilon)));
+    return arith::DivFOp::create(bb, l, constant(bb, l, 1.0), r);
+  });
+  // Scale and bias of row n * C + c: the [C] parameters broadcast to [N, C],
+  // flattened.
+  auto perRow = [&](Value p) -> Value {
+    Value full = elementwise(loc, {get(p)}, {N, C}, f32,
+                             [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    return tensor::CollapseShapeOp::create(b, loc, full,
+                                           SmallVector<ReassociationIndices>{{0, 1}});
+  };
+  AffineMap rowMap = AffineMap::get(2, 0, b.getAffineDimExpr(0), b.getContext());
+  Value y = elementwise(
+      loc, {x2}, {rows, len}, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value v = arith::SubFOp::create(bb, l, ext(bb, l, a[0]), a[2]);
+        v = arith::MulFOp::create(bb, l, v, a[1]);
+        v = arith::MulFOp::create(bb, l, v, ext(bb, l, a[3]));
+        v = arith::AddFOp::create(bb, l, v, ext(bb, l, a[4]));
+        return arith::TruncFOp::create(bb, l, f32, v);
+      },
+      {{inv, rowMap}, {mean, rowMap}, {perRow(op.getScale()), rowMap},
+       {perRow(op.getBias()), rowMap}});
+  set(op.getResult(), tensor::ExpandShapeOp::create(b, loc, it, y, re));
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   b.setInsertionPoint(op);
   if (auto c = dyn_cast<qc::ConstantOp>(op))
@@ -2637,6 +2789,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
   }
   if (isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp>(op))
     return lowerBinary(op);
+  if (auto ls = dyn_cast<LogSoftmaxOp>(op))
+    return lowerLogSoftmax(ls);
+  if (auto in = dyn_cast<InstanceNormOp>(op))
+    return lowerInstanceNorm(in);
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
