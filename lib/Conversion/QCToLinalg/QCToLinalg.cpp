@@ -278,6 +278,8 @@ private:
                            std::optional<double> hi);
   LogicalResult lowerLogSoftmax(LogSoftmaxOp op);
   LogicalResult lowerInstanceNorm(InstanceNormOp op);
+  LogicalResult lowerPad(PadOp op);
+  LogicalResult lowerTile(TileOp op);
 
   /// The contraction of a float, integer or weight-only form: `maps` index x,
   /// w and the accumulator `init`; `channel` indexes per-channel weight
@@ -2686,6 +2688,175 @@ LogicalResult Lowering::lowerInstanceNorm(InstanceNormOp op) {
   return success();
 }
 
+/// qc.pad (every mode, negative amounts crop): a gather from the input
+/// through one compile-time source index table per dimension that is not
+/// the identity (ShapeKernels.cpp padSource); -1 entries take the fill
+/// value, which is the executor's (quantized per tensor or per channel with
+/// numerics::quantize; converted for plain types). Exact: data movement.
+LogicalResult Lowering::lowerPad(PadOp op) {
+  Location loc = op.getLoc();
+  Type elt = eltOf(op.getInput());
+  auto rt = convertType(op.getType());
+  Type st = rt.getElementType();
+  ArrayRef<int64_t> xs = shapeOf(op.getInput()), ys = rt.getShape();
+  int64_t rank = xs.size();
+  ArrayRef<int64_t> pads = op.getPads();
+  PadMode mode = op.getMode();
+  double value = op.getValue().convertToDouble();
+  MLIRContext *ctx = b.getContext();
+
+  // The source index of output position i of dimension d, or -1.
+  auto source = [&](int64_t j, int64_t n) -> int64_t {
+    if (j >= 0 && j < n)
+      return j;
+    switch (mode) {
+    case PadMode::Constant:
+      return -1;
+    case PadMode::Edge:
+      return j < 0 ? 0 : n - 1;
+    case PadMode::Wrap:
+      return ((j % n) + n) % n;
+    case PadMode::Reflect: {
+      if (n == 1)
+        return 0;
+      int64_t period = 2 * n - 2;
+      int64_t m = ((j % period) + period) % period;
+      return m < n ? m : period - m;
+    }
+    }
+    return -1;
+  };
+
+  // The fill values: one, or one per channel of a per-axis quantized type.
+  SmallVector<Attribute> fills;
+  int64_t fillAxis = -1;
+  auto intFill = [&](int64_t v) { return b.getIntegerAttr(st, v); };
+  if (isa<quant::QuantizedType>(elt)) {
+    std::optional<QInfo> q = qinfo(elt);
+    if (!q)
+      return err(op) << "pad of a sub-channel quantized tensor is not lowered";
+    for (size_t g = 0; g < q->scales.size(); ++g)
+      fills.push_back(intFill(numerics::quantize(static_cast<float>(value), q->scales[g],
+                                                 q->zeroPoints[g], q->qmin, q->qmax)));
+    if (!q->perTensor()) {
+      fillAxis = q->axis;
+      if (mode == PadMode::Constant &&
+          (pads[fillAxis] != 0 || pads[fillAxis + rank] != 0))
+        return err(op) << "padding along the quantized dimension is not lowered";
+    }
+  } else if (st.isInteger(1)) {
+    fills.push_back(intFill(value != 0.0 ? 1 : 0));
+  } else if (auto ft = dyn_cast<FloatType>(st)) {
+    APFloat f(static_cast<float>(value));
+    bool lost;
+    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    fills.push_back(FloatAttr::get(ft, f));
+  } else {
+    fills.push_back(intFill(static_cast<int64_t>(value)));
+  }
+
+  Value x = get(op.getInput());
+  auto channelFills = [&]() -> std::pair<Value, AffineMap> {
+    auto t = RankedTensorType::get({static_cast<int64_t>(fills.size())}, st);
+    return {arith::ConstantOp::create(b, loc, DenseElementsAttr::get(t, fills)),
+            AffineMap::get(rank, 0, getAffineDimExpr(fillAxis, ctx), ctx)};
+  };
+  if (mode == PadMode::Constant && llvm::is_contained(xs, 0)) {
+    // Nothing to read: every element is the fill.
+    Value out = fillAxis < 0
+                    ? fill(loc, ys, arith::ConstantOp::create(b, loc, cast<TypedAttr>(fills[0])))
+                    : elementwise(loc, {}, ys, st,
+                                  [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                                  {channelFills()});
+    set(op.getResult(), out);
+    return success();
+  }
+  SmallVector<std::pair<Value, AffineMap>> tables;
+  SmallVector<int> tableOf(rank, -1);
+  for (int64_t d = 0; d < rank; ++d) {
+    std::vector<int64_t> idx;
+    bool identity = xs[d] == ys[d];
+    for (int64_t i = 0; i < ys[d]; ++i) {
+      idx.push_back(source(i - pads[d], xs[d]));
+      identity &= idx.back() == i;
+    }
+    if (identity)
+      continue;
+    tableOf[d] = tables.size();
+    tables.push_back({vec<int64_t>(loc, idx, b.getI64Type()),
+                      AffineMap::get(rank, 0, getAffineDimExpr(d, ctx), ctx)});
+  }
+  unsigned fillInput = tables.size();
+  if (fillAxis >= 0 && mode == PadMode::Constant)
+    tables.push_back(channelFills());
+  Value out = elementwise(
+      loc, {}, ys, st,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        SmallVector<Value> at;
+        Value filled, zero;
+        if (mode == PadMode::Constant)
+          zero = arith::ConstantOp::create(bb, l, bb.getI64IntegerAttr(0));
+        for (int64_t d = 0; d < rank; ++d) {
+          if (tableOf[d] < 0) {
+            at.push_back(linalg::IndexOp::create(bb, l, d));
+            continue;
+          }
+          Value s = a[tableOf[d]];
+          if (mode == PadMode::Constant) {
+            Value neg = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt, s, zero);
+            filled = filled ? Value(arith::OrIOp::create(bb, l, filled, neg)) : neg;
+            s = arith::MaxSIOp::create(bb, l, s, zero);
+          }
+          at.push_back(arith::IndexCastOp::create(bb, l, bb.getIndexType(), s));
+        }
+        Value v = tensor::ExtractOp::create(bb, l, x, at);
+        if (!filled)
+          return v;
+        Value f = fillAxis >= 0
+                      ? a[fillInput]
+                      : Value(arith::ConstantOp::create(bb, l, cast<TypedAttr>(fills[0])));
+        return arith::SelectOp::create(bb, l, filled, f, v);
+      },
+      tables);
+  set(op.getResult(), out);
+  return success();
+}
+
+/// qc.tile: a copy into the result viewed as [r_0, n_0, r_1, n_1, ...]
+/// (result index q * n + j reads input index j), collapsed back. Exact.
+LogicalResult Lowering::lowerTile(TileOp op) {
+  Location loc = op.getLoc();
+  auto rt = convertType(op.getType());
+  ArrayRef<int64_t> xs = shapeOf(op.getInput());
+  ArrayRef<int64_t> reps = op.getRepeats();
+  int64_t rank = xs.size();
+  if (rank == 0) {
+    set(op.getResult(), get(op.getInput()));
+    return success();
+  }
+  SmallVector<int64_t> view;
+  SmallVector<AffineExpr> inExprs;
+  SmallVector<ReassociationIndices> re;
+  for (int64_t d = 0; d < rank; ++d) {
+    view.push_back(reps[d]);
+    view.push_back(xs[d]);
+    inExprs.push_back(b.getAffineDimExpr(2 * d + 1));
+    re.push_back({2 * d, 2 * d + 1});
+  }
+  Value init = empty(loc, view, rt.getElementType());
+  SmallVector<AffineMap> maps = {AffineMap::get(2 * rank, 0, inExprs, b.getContext()),
+                                 b.getMultiDimIdentityMap(2 * rank)};
+  SmallVector<utils::IteratorType> iters(2 * rank, utils::IteratorType::parallel);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{get(op.getInput())},
+      ValueRange{init}, maps, iters, [](OpBuilder &bb, Location l, ValueRange a) {
+        linalg::YieldOp::create(bb, l, a[0]);
+      });
+  set(op.getResult(),
+      tensor::CollapseShapeOp::create(b, loc, rt, g.getResult(0), re));
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   b.setInsertionPoint(op);
   if (auto c = dyn_cast<qc::ConstantOp>(op))
@@ -2793,6 +2964,10 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerLogSoftmax(ls);
   if (auto in = dyn_cast<InstanceNormOp>(op))
     return lowerInstanceNorm(in);
+  if (auto p = dyn_cast<PadOp>(op))
+    return lowerPad(p);
+  if (auto t = dyn_cast<TileOp>(op))
+    return lowerTile(t);
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
