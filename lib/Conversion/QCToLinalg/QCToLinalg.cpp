@@ -280,6 +280,7 @@ private:
   LogicalResult lowerInstanceNorm(InstanceNormOp op);
   LogicalResult lowerPad(PadOp op);
   LogicalResult lowerTile(TileOp op);
+  LogicalResult lowerArgReduce(Operation *op, bool isMax);
 
   /// The contraction of a float, integer or weight-only form: `maps` index x,
   /// w and the accumulator `init`; `channel` indexes per-channel weight
@@ -2857,6 +2858,119 @@ LogicalResult Lowering::lowerTile(TileOp op) {
   return success();
 }
 
+/// Whether stored values of `elt` compare as unsigned: i1 (the executor's
+/// bool) and unsigned quantized storage.
+static bool comparesUnsigned(Type elt) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elt))
+    return !q.isSigned();
+  return elt.isInteger(1);
+}
+
+/// arg_max / arg_min along one axis as one reduction with two results (the
+/// best value so far and its i64 index). The executor starts from element
+/// 0 and visits 1..n-1; starting from the identity (-inf/+inf, or the
+/// integer range's end) with index 0 and visiting 0..n-1 reaches the same
+/// state after element 0, so indices match exactly, NaN rules included (a
+/// NaN wins; with select_last_index a later NaN replaces it). Quantized
+/// inputs compare stored integers, as the executor does (per tensor only).
+LogicalResult Lowering::lowerArgReduce(Operation *op, bool isMax) {
+  Location loc = op->getLoc();
+  Value xv = op->getOperand(0);
+  Type elt = eltOf(xv);
+  int64_t axis;
+  bool selectLast;
+  if (auto a = dyn_cast<ArgMaxOp>(op)) {
+    axis = a.getNormalizedAxis();
+    selectLast = a.getSelectLastIndex();
+  } else {
+    auto m = cast<ArgMinOp>(op);
+    axis = m.getNormalizedAxis();
+    selectLast = m.getSelectLastIndex();
+  }
+  if (isa<quant::QuantizedType>(elt)) {
+    std::optional<QInfo> q = qinfo(elt);
+    if (!q || !q->perTensor())
+      return err(op) << "only per-tensor quantized inputs are lowered";
+  }
+  Type st = storageOf(elt);
+  bool isFloat = isa<FloatType>(st);
+  bool isUnsigned = comparesUnsigned(elt);
+  ArrayRef<int64_t> xs = shapeOf(xv);
+  int64_t rank = xs.size();
+  SmallVector<int64_t> redShape;
+  SmallVector<AffineExpr> redExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < rank; ++d) {
+    iters.push_back(d == axis ? utils::IteratorType::reduction
+                              : utils::IteratorType::parallel);
+    if (d != axis) {
+      redShape.push_back(xs[d]);
+      redExprs.push_back(b.getAffineDimExpr(d));
+    }
+  }
+  TypedAttr identity;
+  if (auto ft = dyn_cast<FloatType>(st)) {
+    identity = FloatAttr::get(ft, APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/isMax));
+  } else {
+    unsigned w = st.getIntOrFloatBitWidth();
+    APInt v = isUnsigned ? (isMax ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                         : (isMax ? APInt::getSignedMinValue(w) : APInt::getSignedMaxValue(w));
+    identity = IntegerAttr::get(st, v);
+  }
+  Type i64 = b.getI64Type();
+  Value bestInit = fill(loc, redShape, arith::ConstantOp::create(b, loc, identity));
+  Value idxInit = fill(loc, redShape, cst(loc, i64, 0));
+  AffineMap red = AffineMap::get(rank, 0, redExprs, b.getContext());
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), red, red};
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{bestInit.getType(), idxInit.getType()}, ValueRange{get(xv)},
+      ValueRange{bestInit, idxInit}, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange a) {
+        Value v = a[0], best = a[1], idx = a[2];
+        Value better;
+        if (isFloat) {
+          using P = arith::CmpFPredicate;
+          P p = isMax ? (selectLast ? P::OGE : P::OGT) : (selectLast ? P::OLE : P::OLT);
+          Value cmp = arith::CmpFOp::create(bb, l, p, v, best);
+          Value nanV = arith::CmpFOp::create(bb, l, P::UNO, v, v);
+          Value nanBest = arith::CmpFOp::create(bb, l, P::UNO, best, best);
+          // isnan(best) ? selectLast && isnan(v) : (isnan(v) || v cmp best)
+          Value whenNan = selectLast ? nanV
+                                     : Value(arith::ConstantOp::create(bb, l, bb.getBoolAttr(false)));
+          better = arith::SelectOp::create(bb, l, nanBest, whenNan,
+                                           arith::OrIOp::create(bb, l, nanV, cmp));
+        } else {
+          using P = arith::CmpIPredicate;
+          P p = isUnsigned ? (isMax ? (selectLast ? P::uge : P::ugt) : (selectLast ? P::ule : P::ult))
+                           : (isMax ? (selectLast ? P::sge : P::sgt) : (selectLast ? P::sle : P::slt));
+          better = arith::CmpIOp::create(bb, l, p, v, best);
+        }
+        Value k = arith::IndexCastOp::create(bb, l, bb.getI64Type(),
+                                             linalg::IndexOp::create(bb, l, axis));
+        linalg::YieldOp::create(bb, l,
+                                ValueRange{arith::SelectOp::create(bb, l, better, v, best),
+                                           arith::SelectOp::create(bb, l, better, k, idx)});
+      });
+  Value out = g.getResult(1);
+  auto rt = cast<RankedTensorType>(op->getResult(0).getType());
+  if (rt.getShape() != ArrayRef<int64_t>(redShape)) {
+    // keepdims: the reduced axis comes back with size 1, grouped with the
+    // dimension after it (or, when last, the one before).
+    SmallVector<ReassociationIndices> re;
+    for (int64_t j = 0; j + 1 < rank; ++j)
+      re.push_back({j < axis ? j : j + 1});
+    if (!re.empty()) {
+      if (axis + 1 < rank)
+        re[axis].insert(re[axis].begin(), axis);
+      else
+        re.back().push_back(axis);
+    }
+    out = tensor::ExpandShapeOp::create(b, loc, rt, out, re);
+  }
+  set(op->getResult(0), out);
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   b.setInsertionPoint(op);
   if (auto c = dyn_cast<qc::ConstantOp>(op))
@@ -2968,6 +3082,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerPad(p);
   if (auto t = dyn_cast<TileOp>(op))
     return lowerTile(t);
+  if (isa<ArgMaxOp, ArgMinOp>(op))
+    return lowerArgReduce(op, isa<ArgMaxOp>(op));
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
