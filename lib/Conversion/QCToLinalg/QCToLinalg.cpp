@@ -281,6 +281,9 @@ private:
   LogicalResult lowerPad(PadOp op);
   LogicalResult lowerTile(TileOp op);
   LogicalResult lowerArgReduce(Operation *op, bool isMax);
+  LogicalResult lowerCompare(Operation *op);
+  LogicalResult lowerLogical(Operation *op);
+  LogicalResult lowerMod(ModOp op);
 
   /// The contraction of a float, integer or weight-only form: `maps` index x,
   /// w and the accumulator `init`; `channel` indexes per-channel weight
@@ -2971,6 +2974,116 @@ LogicalResult Lowering::lowerArgReduce(Operation *op, bool isMax) {
   return success();
 }
 
+/// equal/less/less_equal/greater/greater_equal with broadcasting, i1
+/// results: floats compare ordered (NaN gives false, as C++ does), integers
+/// signed, i1 unsigned (the executor's bool). Exact.
+LogicalResult Lowering::lowerCompare(Operation *op) {
+  Value lv = op->getOperand(0), rv = op->getOperand(1);
+  Type elt = eltOf(lv);
+  if (eltOf(rv) != elt)
+    return err(op) << "operands of different element types";
+  bool isFloat = isa<FloatType>(elt), isUnsigned = comparesUnsigned(elt);
+  using F = arith::CmpFPredicate;
+  using I = arith::CmpIPredicate;
+  F fp;
+  I ip;
+  if (isa<EqualOp>(op)) {
+    fp = F::OEQ;
+    ip = I::eq;
+  } else if (isa<LessOp>(op)) {
+    fp = F::OLT;
+    ip = isUnsigned ? I::ult : I::slt;
+  } else if (isa<LessEqualOp>(op)) {
+    fp = F::OLE;
+    ip = isUnsigned ? I::ule : I::sle;
+  } else if (isa<GreaterOp>(op)) {
+    fp = F::OGT;
+    ip = isUnsigned ? I::ugt : I::sgt;
+  } else {
+    fp = F::OGE;
+    ip = isUnsigned ? I::uge : I::sge;
+  }
+  auto rt = cast<RankedTensorType>(op->getResult(0).getType());
+  set(op->getResult(0),
+      elementwise(op->getLoc(), {get(lv), get(rv)}, rt.getShape(), b.getI1Type(),
+                  [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                    if (isFloat)
+                      return arith::CmpFOp::create(bb, l, fp, a[0], a[1]);
+                    return arith::CmpIOp::create(bb, l, ip, a[0], a[1]);
+                  }));
+  return success();
+}
+
+/// and/or/xor on i1 with broadcasting. Exact.
+LogicalResult Lowering::lowerLogical(Operation *op) {
+  auto rt = cast<RankedTensorType>(op->getResult(0).getType());
+  set(op->getResult(0),
+      elementwise(op->getLoc(), {get(op->getOperand(0)), get(op->getOperand(1))},
+                  rt.getShape(), b.getI1Type(),
+                  [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                    if (isa<AndOp>(op))
+                      return arith::AndIOp::create(bb, l, a[0], a[1]);
+                    if (isa<OrOp>(op))
+                      return arith::OrIOp::create(bb, l, a[0], a[1]);
+                    return arith::XOrIOp::create(bb, l, a[0], a[1]);
+                  }));
+  return success();
+}
+
+/// lhs mod rhs with the sign of rhs, as the executor computes it:
+///   floats: r = fmod(a, b) (arith.remf, exact); r != 0 and sign(r) !=
+///           sign(b) adds b; bit-exact.
+///   integers: r = a % b with the same correction; b == -1 gives 0. For
+///           b == 0 the executor fails the run; generated code cannot
+///           fail and gives 0 (the divisor is replaced by 1).
+LogicalResult Lowering::lowerMod(ModOp op) {
+  Location loc = op.getLoc();
+  Type elt = eltOf(op.getLhs());
+  if (eltOf(op.getRhs()) != elt)
+    return err(op) << "operands of different element types";
+  bool isFloat = isa<FloatType>(elt);
+  if (isFloat && !elt.isF32())
+    return err(op) << "only f32 float arithmetic is lowered";
+  if (elt.isInteger(1))
+    return err(op) << "mod of i1 is not lowered";
+  auto rt = cast<RankedTensorType>(op.getType());
+  Value out = elementwise(
+      loc, {get(op.getLhs()), get(op.getRhs())}, rt.getShape(), elt,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value x = a[0], y = a[1];
+        if (isFloat) {
+          using P = arith::CmpFPredicate;
+          Value zero = arith::ConstantOp::create(bb, l, bb.getFloatAttr(elt, 0.0));
+          Value r = arith::RemFOp::create(bb, l, x, y);
+          Value nonzero = arith::CmpFOp::create(bb, l, P::UNE, r, zero);
+          Value differ = arith::XOrIOp::create(
+              bb, l, arith::CmpFOp::create(bb, l, P::OLT, r, zero),
+              arith::CmpFOp::create(bb, l, P::OLT, y, zero));
+          return arith::SelectOp::create(bb, l,
+                                         arith::AndIOp::create(bb, l, nonzero, differ),
+                                         arith::AddFOp::create(bb, l, r, y), r);
+        }
+        using P = arith::CmpIPredicate;
+        Value zero = arith::ConstantOp::create(bb, l, bb.getIntegerAttr(elt, 0));
+        Value one = arith::ConstantOp::create(bb, l, bb.getIntegerAttr(elt, 1));
+        Value minusOne = arith::ConstantOp::create(bb, l, bb.getIntegerAttr(elt, -1));
+        Value trivial = arith::OrIOp::create(
+            bb, l, arith::CmpIOp::create(bb, l, P::eq, y, zero),
+            arith::CmpIOp::create(bb, l, P::eq, y, minusOne));
+        Value d = arith::SelectOp::create(bb, l, trivial, one, y);
+        Value r = arith::RemSIOp::create(bb, l, x, d);
+        Value nonzero = arith::CmpIOp::create(bb, l, P::ne, r, zero);
+        Value differ = arith::XOrIOp::create(
+            bb, l, arith::CmpIOp::create(bb, l, P::slt, r, zero),
+            arith::CmpIOp::create(bb, l, P::slt, d, zero));
+        return arith::SelectOp::create(bb, l,
+                                       arith::AndIOp::create(bb, l, nonzero, differ),
+                                       arith::AddIOp::create(bb, l, r, d), r);
+      });
+  set(op.getResult(), out);
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   b.setInsertionPoint(op);
   if (auto c = dyn_cast<qc::ConstantOp>(op))
@@ -3084,6 +3197,12 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerTile(t);
   if (isa<ArgMaxOp, ArgMinOp>(op))
     return lowerArgReduce(op, isa<ArgMaxOp>(op));
+  if (isa<EqualOp, LessOp, LessEqualOp, GreaterOp, GreaterEqualOp>(op))
+    return lowerCompare(op);
+  if (isa<AndOp, OrOp, XorOp>(op))
+    return lowerLogical(op);
+  if (auto m = dyn_cast<ModOp>(op))
+    return lowerMod(m);
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
