@@ -284,6 +284,14 @@ private:
   LogicalResult lowerCompare(Operation *op);
   LogicalResult lowerLogical(Operation *op);
   LogicalResult lowerMod(ModOp op);
+  /// The unary ops lowerUnary leaves out: sin, cos, softplus, gelu, elu,
+  /// sign, not, and abs/neg on integers.
+  LogicalResult lowerUnaryMore(Operation *op);
+  /// A call of the C library's float function `name` (declared, on first
+  /// use, in the module of `anchor`), for functions whose math dialect
+  /// lowering is not the library's (math.log1p becomes log(1 + x)).
+  Value libmCall(OpBuilder &bb, Location loc, Operation *anchor, StringRef name,
+                 Value x);
 
   /// The contraction of a float, integer or weight-only form: `maps` index x,
   /// w and the accumulator `init`; `channel` indexes per-channel weight
@@ -3084,6 +3092,128 @@ LogicalResult Lowering::lowerMod(ModOp op) {
   return success();
 }
 
+Value Lowering::libmCall(OpBuilder &bb, Location loc, Operation *anchor,
+                         StringRef name, Value x) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  Type t = x.getType();
+  auto fnType = FunctionType::get(b.getContext(), {t}, {t});
+  if (!SymbolTable::lookupSymbolIn(module, name)) {
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    auto decl = func::FuncOp::create(mb, loc, name, fnType);
+    decl.setPrivate();
+  }
+  return func::CallOp::create(bb, loc, name, TypeRange{t}, ValueRange{x}).getResult(0);
+}
+
+/// sin, cos, softplus, gelu, elu (f32) and sign, abs, neg (f32 or integer),
+/// not (i1), with the executor's formulas in its order of operations:
+///   softplus  x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x))
+///   gelu      (0.5 * x) * (1 + erff(x / f32(sqrt 2)))
+///   gelu tanh (0.5 * x) * (1 + tanhf(f32(sqrt(2/pi)) * (x + ((0.044715 * x) * x) * x)))
+///   elu       x >= 0 ? x : f32(alpha) * (expf(x) - 1)
+///   sign      NaN stays; 1, -1 or +0
+///   abs, neg  of integers wrap (|MIN| = MIN)
+/// in f32 throughout, so bit-exact given the same libm.
+LogicalResult Lowering::lowerUnaryMore(Operation *op) {
+  Location loc = op->getLoc();
+  Value xv = op->getOperand(0);
+  Type elt = eltOf(xv);
+  bool isFloat = isa<FloatType>(elt);
+  if (isFloat && !elt.isF32())
+    return err(op) << "only f32 " << op->getName() << " is lowered";
+  if (isa<NotOp>(op) != elt.isInteger(1))
+    return err(op) << "on " << elt << " is not lowered";
+  auto c = [elt](OpBuilder &bb, Location l, double v) -> Value {
+    if (isa<FloatType>(elt))
+      return arith::ConstantOp::create(bb, l, bb.getFloatAttr(elt, v));
+    return arith::ConstantOp::create(bb, l, bb.getIntegerAttr(elt, static_cast<int64_t>(v)));
+  };
+  std::function<Value(OpBuilder &, Location, Value)> fn;
+  if (isa<SinOp>(op)) {
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::SinOp::create(bb, l, x); };
+  } else if (isa<CosOp>(op)) {
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value { return math::CosOp::create(bb, l, x); };
+  } else if (isa<SoftplusOp>(op)) {
+    fn = [&, c](OpBuilder &bb, Location l, Value x) -> Value {
+      Value pos = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT, x, c(bb, l, 0.0));
+      Value big = arith::AddFOp::create(
+          bb, l, x,
+          libmCall(bb, l, op, "log1pf",
+                   math::ExpOp::create(bb, l, arith::NegFOp::create(bb, l, x))));
+      Value small = libmCall(bb, l, op, "log1pf", math::ExpOp::create(bb, l, x));
+      return arith::SelectOp::create(bb, l, pos, big, small);
+    };
+  } else if (auto g = dyn_cast<GeluOp>(op)) {
+    bool tanhApprox = g.getApproximate() == GeluApprox::Tanh;
+    fn = [c, tanhApprox](OpBuilder &bb, Location l, Value x) -> Value {
+      Value half = arith::MulFOp::create(bb, l, c(bb, l, 0.5), x);
+      Value inner;
+      if (tanhApprox) {
+        Value cube = arith::MulFOp::create(
+            bb, l,
+            arith::MulFOp::create(bb, l, arith::MulFOp::create(bb, l, c(bb, l, float(0.044715)), x), x),
+            x);
+        Value k = c(bb, l, static_cast<float>(0.79788456080286535588));
+        inner = math::TanhOp::create(
+            bb, l, arith::MulFOp::create(bb, l, k, arith::AddFOp::create(bb, l, x, cube)));
+      } else {
+        inner = math::ErfOp::create(
+            bb, l,
+            arith::DivFOp::create(bb, l, x, c(bb, l, static_cast<float>(1.41421356237309504880))));
+      }
+      return arith::MulFOp::create(bb, l, half,
+                                   arith::AddFOp::create(bb, l, c(bb, l, 1.0), inner));
+    };
+  } else if (auto e = dyn_cast<EluOp>(op)) {
+    float alpha = static_cast<float>(e.getAlpha().convertToDouble());
+    fn = [c, alpha](OpBuilder &bb, Location l, Value x) -> Value {
+      Value ge = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGE, x, c(bb, l, 0.0));
+      Value neg = arith::MulFOp::create(
+          bb, l, c(bb, l, alpha),
+          arith::SubFOp::create(bb, l, math::ExpOp::create(bb, l, x), c(bb, l, 1.0)));
+      return arith::SelectOp::create(bb, l, ge, x, neg);
+    };
+  } else if (isa<SignOp>(op)) {
+    fn = [c, isFloat](OpBuilder &bb, Location l, Value x) -> Value {
+      Value gt, lt;
+      if (isFloat) {
+        gt = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT, x, c(bb, l, 0.0));
+        lt = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OLT, x, c(bb, l, 0.0));
+      } else {
+        gt = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::sgt, x, c(bb, l, 0));
+        lt = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt, x, c(bb, l, 0));
+      }
+      Value s = arith::SelectOp::create(
+          bb, l, gt, c(bb, l, 1.0),
+          arith::SelectOp::create(bb, l, lt, c(bb, l, -1.0), c(bb, l, 0.0)));
+      if (!isFloat)
+        return s;
+      Value nan = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::UNO, x, x);
+      return arith::SelectOp::create(bb, l, nan, x, s);
+    };
+  } else if (isa<AbsOp>(op) && !isFloat) {
+    fn = [c](OpBuilder &bb, Location l, Value x) -> Value {
+      Value lt = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt, x, c(bb, l, 0));
+      return arith::SelectOp::create(bb, l, lt, arith::SubIOp::create(bb, l, c(bb, l, 0), x), x);
+    };
+  } else if (isa<NegOp>(op) && !isFloat) {
+    fn = [c](OpBuilder &bb, Location l, Value x) -> Value {
+      return arith::SubIOp::create(bb, l, c(bb, l, 0), x);
+    };
+  } else if (isa<NotOp>(op)) {
+    fn = [](OpBuilder &bb, Location l, Value x) -> Value {
+      return arith::XOrIOp::create(
+          bb, l, x, arith::ConstantOp::create(bb, l, bb.getBoolAttr(true)));
+    };
+  } else {
+    return err(op) << "has no CPU lowering yet";
+  }
+  set(op->getResult(0),
+      elementwise(loc, {get(xv)}, shapeOf(xv), elt,
+                  [&](OpBuilder &bb, Location l, ValueRange a) { return fn(bb, l, a[0]); }));
+  return success();
+}
+
 LogicalResult Lowering::lowerOp(Operation *op) {
   b.setInsertionPoint(op);
   if (auto c = dyn_cast<qc::ConstantOp>(op))
@@ -3203,6 +3333,9 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerLogical(op);
   if (auto m = dyn_cast<ModOp>(op))
     return lowerMod(m);
+  if (isa<SinOp, CosOp, SoftplusOp, GeluOp, EluOp, SignOp, NotOp>(op) ||
+      (isa<AbsOp, NegOp>(op) && !isa<FloatType>(eltOf(op->getOperand(0)))))
+    return lowerUnaryMore(op);
   if (op->getNumOperands() == 1 && op->getNumResults() == 1 &&
       op->getName().getDialectNamespace() == "qc")
     return lowerUnary(op);
