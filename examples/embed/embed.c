@@ -130,8 +130,13 @@ static int write_npy(const char *dir, const qcrt_tensor_info *info, const void *
 
 int main(int argc, char **argv) {
   const char *artifact = NULL, *outdir = NULL;
-  const char *files[16];
+  /* At most one input file per argument. */
+  const char **files = calloc((size_t)argc, sizeof(*files));
   int nfiles = 0;
+  if (!files) {
+    fprintf(stderr, "embed: out of memory\n");
+    return 1;
+  }
   qcrt_options options;
   qcrt_options_init(&options);
   for (int i = 1; i < argc; ++i) {
@@ -144,7 +149,7 @@ int main(int argc, char **argv) {
                                                    : 0xffffffffu;
     } else if (!artifact) {
       artifact = argv[i];
-    } else if (nfiles < 16) {
+    } else {
       files[nfiles++] = argv[i];
     }
   }
@@ -163,9 +168,13 @@ int main(int argc, char **argv) {
     qcrt_destroy(m);
     return 2;
   }
-  const void *inputs[16];
-  void *outputs[16];
+  const void **inputs = calloc((size_t)ni + 1, sizeof(*inputs));
+  void **outputs = calloc((size_t)no + 1, sizeof(*outputs));
   int status = 0;
+  if (!inputs || !outputs) {
+    fprintf(stderr, "embed: out of memory\n");
+    return 1;
+  }
   for (int32_t i = 0; i < ni; ++i)
     if (!(inputs[i] = read_npy(files[i], qcrt_input_info(m, i))))
       return 1;
@@ -201,6 +210,9 @@ int main(int argc, char **argv) {
   }
   for (int32_t i = 0; i < ni; ++i) free((void *)inputs[i]);
   for (int32_t i = 0; i < no; ++i) free(outputs[i]);
+  free(inputs);
+  free(outputs);
+  free(files);
   qcrt_destroy(m);
   return status;
 }
