@@ -244,8 +244,10 @@ static LogicalResult bindKernels(llvm::Module &m, llvm::StringRef variant,
     decl->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", decl));
     auto arg = [&](unsigned i) -> llvm::Value * { return decl->getArg(i); };
-    // x, a, M, K, MT, K4
-    b.CreateCall(pack, {arg(0), arg(1), arg(9), arg(11), arg(12), arg(13)});
+    // x, a, M, K, MT, K4 on the pool, over the row tiles [0, MT).
+    callOnPool(m, b, base + "_" + variant + "_pack_task", pack,
+               {arg(0), arg(1), arg(9), arg(11), arg(12), arg(13)}, arg(6),
+               arg(12), b.getInt64(1));
     // The tiles' arguments: a, b, c, colsum, bias, M, N, MT, K4.
     callOnPool(m, b, base + "_" + variant + "_task", tiles,
                {arg(1), arg(2), arg(3), arg(4), arg(5), arg(9), arg(10), arg(12),

@@ -62,8 +62,8 @@ using namespace mlir::qc::cpu::kb;
 
 namespace {
 
-/// func.func private @<name>_pack(%x, %a: memref<?xi8>, %M, %K, %MT, %K4):
-/// x in tiles of 8 rows, D deep (D = 4 for the dot-product kernels, 8 for
+/// func.func private @<name>_pack(%x, %a: memref<?xi8>, %M, %K, %MT, %K4,
+/// %tbegin, %tend): the row tiles [tbegin, tend) of x in tiles of 8 rows, D deep (D = 4 for the dot-product kernels, 8 for
 /// i8mm, whose operands are row pairs of 8 bytes):
 ///   a[((t * K4 * 4 / D + kd) * 8 + r) * D + j] = x[8t + r, D * kd + j],
 /// zero outside [M, K] (x + 128 for the x86 kernel). K4 is even, so the
@@ -73,14 +73,16 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   auto i8flat = flatType(mb, mb.getI8Type());
   auto fn = func::FuncOp::create(
       mb, loc, (name + "_pack").str(),
-      mb.getFunctionType({i8flat, i8flat, index, index, index, index}, {}));
+      mb.getFunctionType({i8flat, i8flat, index, index, index, index, index, index},
+                         {}));
   fn.setPrivate();
   OpBuilder b(fn.getContext());
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value X = entry->getArgument(0), A = entry->getArgument(1);
   Value M = entry->getArgument(2), K = entry->getArgument(3),
-        MT = entry->getArgument(4), K4 = entry->getArgument(5);
+        K4 = entry->getArgument(5);
+  Value tBegin = entry->getArgument(6), tEnd = entry->getArgument(7);
   int64_t D = kind == DotKind::Mmla ? 8 : 4;
   Value c0 = idx(b, loc, 0), c1 = idx(b, loc, 1);
   Value KD = arith::DivUIOp::create(b, loc, mulc(b, loc, K4, 4), idx(b, loc, D));
@@ -105,7 +107,7 @@ void buildPack(OpBuilder &mb, Location loc, StringRef name, DotKind kind) {
   // The loops over tiles and depth groups; `body` fills one (t, kd) group.
   auto loops = [&](OpBuilder &o,
                    function_ref<void(OpBuilder &, Value t, Value kd, Value base)> body) {
-    auto t = scf::ForOp::create(o, loc, c0, MT, c1);
+    auto t = scf::ForOp::create(o, loc, tBegin, tEnd, c1);
     OpBuilder ob = OpBuilder::atBlockBegin(t.getBody());
     auto kd = scf::ForOp::create(ob, loc, c0, KD, c1);
     OpBuilder ib = OpBuilder::atBlockBegin(kd.getBody());
