@@ -152,6 +152,8 @@ class Bench:
         if not os.access(self.time_v, os.X_OK):
             raise Missing("/usr/bin/time not found (Debian package 'time')")
         self.repeat = args.repeat
+        # Untimed runs before the timed ones, the same for quantc and ORT.
+        self.warmup = 1 if args.smoke else 3
         self.procs = args.processes
         self.threads = args.threads
         self.compiles = []       # rows of the compile section
@@ -325,12 +327,13 @@ class Bench:
 
     # --- timing --------------------------------------------------------------
     def qc_time(self, artifact, inputs, threads, isa=None):
-        """quant-run --time: the mean per run of --repeat R in one process (it
-        reports nothing finer), median over --processes processes."""
+        """quant-run --time --warmup W --repeat R: the median run of one
+        process (after the same warm-up runs as ort_bench), median over
+        --processes processes."""
         vals, variants = [], set()
         for _ in range(self.procs):
             cmd = [self.qrun, artifact, "--time", "--repeat", self.repeat,
-                   "--num-threads", threads]
+                   "--warmup", self.warmup, "--num-threads", threads]
             for name, path in inputs.items():
                 cmd += ["--input", f"{name}={path}"]
             if isa:
@@ -338,9 +341,10 @@ class Bench:
             err = run(cmd, "quant-run").stderr
             m = re.search(r"load: [0-9.]+ s, run: [0-9.]+ s \((\d+) runs, ([0-9.]+) ms each, "
                           r"variant (\S+)\)", err)
-            if not m or int(m.group(1)) != self.repeat:
+            med = re.search(r"run times: median ([0-9.]+) ms, min [0-9.]+ ms over (\d+) runs", err)
+            if not m or not med or int(med.group(2)) != self.repeat:
                 raise Failed(f"quant-run printed no timing line for {self.repeat} runs:\n{err}")
-            vals.append(float(m.group(2)))
+            vals.append(float(med.group(1)))
             variants.add(m.group(3))
         if len(variants) != 1:
             raise Failed(f"quant-run picked different variants: {sorted(variants)}")
@@ -349,7 +353,7 @@ class Bench:
     def ort_time(self, model, threads, inputs=None, random=False, shapes=None):
         self.need_ort()
         cmd = [self.ort_bench, model, "--lib", self.ort_lib, "--threads", threads,
-               "--warmup", 1 if self.args.smoke else 3, "--repeat", self.repeat]
+               "--warmup", self.warmup, "--repeat", self.repeat]
         for name, path in (inputs or {}).items():
             cmd += ["--input", f"{name}={path}"]
         if random:
@@ -692,14 +696,13 @@ class Bench:
         table("x86-64: int8 GEMM, quantc artifact vs ONNX Runtime MatMulInteger",
               ["M×K×N", "threads", "quantc variant", "quantc ms", "ORT 1.30 ms (u8×s8)", "ORT / quantc"],
               rows,
-              notes=[f"quantc: `quant-run gemm_s8_i32_M*.qc --time --repeat {self.repeat}` on a random "
-                     f"int8 input (zero point 3, int32 output); quant-run reports only the mean of its "
-                     f"runs (the first, cold one included), and the column is the median of that mean "
-                     f"over {self.procs} process(es). Its time is the whole runtime call: qcrt_run plus "
+              notes=[f"quantc: `quant-run gemm_s8_i32_M*.qc --time --warmup {self.warmup} --repeat "
+                     f"{self.repeat}` on a random int8 input (zero point 3, int32 output): the median "
+                     f"of the timed runs of one process, and of that over {self.procs} process(es). Its time is the whole runtime call: qcrt_run plus "
                      f"quant-run allocating the output tensor on every run. Outputs were checked "
                      f"against numpy. ORT: `bench/peers/ort_bench` on MatMulInteger (A uint8 with "
                      f"a_zero_point 128, B int8), `--random`, median of {self.repeat} runs after "
-                     f"{1 if self.args.smoke else 3} warm-up runs. Ratio > 1: quantc is faster."])
+                     f"{self.warmup} warm-up runs. Ratio > 1: quantc is faster."])
 
         rows = []
         for shape in self.args.x86_qmm_shapes:
@@ -854,12 +857,12 @@ class Bench:
                "ORT float ms", "ORT QDQ W8A8 ms", "ORT float / quantc float", "ORT float / quantc W8A8",
                "ORT QDQ / quantc W8A8"],
               rows,
-              notes=[f"quantc: `quant-run MODEL.qc --time --repeat {self.repeat} --num-threads T` "
-                     f"(mean per run, the first included, median over {self.procs} process(es); the "
-                     f"whole runtime call). Artifacts: `--scheme float` and `--scheme w8a8` (Fashion: "
+              notes=[f"quantc: `quant-run MODEL.qc --time --warmup {self.warmup} --repeat "
+                     f"{self.repeat} --num-threads T` (median run, median over {self.procs} "
+                     f"process(es); the whole runtime call). Artifacts: `--scheme float` and `--scheme w8a8` (Fashion: "
                      f"`--calib` on train[0:256]; PP-OCRv4 det: `--calib` on board and messi5, 480x640). "
                      f"ORT 1.30 (npm onnxruntime-node) through `bench/peers/ort_bench --input`, median of "
-                     f"{self.repeat} runs after 3 warm-up runs, on the float ONNX model and, where "
+                     f"{self.repeat} runs after {self.warmup} warm-up runs, on the float ONNX model and, where "
                      f"available, the QDQ model of ORT's own quantizer. Ratio > 1: quantc is faster.",
                      *notes])
 

@@ -10,6 +10,8 @@
 
 #include "quantc/runtime.h"
 
+#include <algorithm>
+
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
 #include "qc/InitAll.h"
@@ -66,7 +68,62 @@ struct Options {
   cl::opt<unsigned> repeat{"repeat",
                            cl::desc("Run this many times (for --time)"),
                            cl::init(1), cl::cat(category)};
+  cl::opt<unsigned> warmup{
+      "warmup",
+      cl::desc("Untimed runs before the timed ones (for --time; the first "
+               "run pays for page faults and cold caches)"),
+      cl::init(0), cl::cat(category)};
 };
+
+/// Times of the timed runs (after the warm-up ones).
+struct RunTimes {
+  std::vector<double> ms;
+  double totalSeconds() const {
+    double s = 0;
+    for (double v : ms)
+      s += v / 1000;
+    return s;
+  }
+  double mean() const { return ms.empty() ? 0 : 1000 * totalSeconds() / ms.size(); }
+  double median() const {
+    std::vector<double> v(ms);
+    std::sort(v.begin(), v.end());
+    if (v.empty())
+      return 0;
+    size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+  }
+  double min() const { return ms.empty() ? 0 : *std::min_element(ms.begin(), ms.end()); }
+};
+
+/// Runs `once` --warmup times untimed, then --repeat (at least 1) times
+/// timed; the outputs of the last run stay in `outputs`.
+template <typename Once>
+LogicalResult timedRuns(const Options &opts, Once once,
+                        std::vector<Tensor> &outputs, RunTimes &times,
+                        std::string &error) {
+  unsigned repeat = std::max(1u, unsigned(opts.repeat));
+  for (unsigned r = 0; r < opts.warmup + repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    FailureOr<std::vector<Tensor>> result = once(error);
+    if (failed(result))
+      return failure();
+    double ms = 1000 * std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+    if (r >= opts.warmup)
+      times.ms.push_back(ms);
+    outputs = std::move(*result);
+  }
+  return success();
+}
+
+void printRunTimes(const Options &opts, const RunTimes &times) {
+  llvm::errs() << llvm::format("run times: median %.3f ms, min %.3f ms over "
+                               "%zu runs after %u warm-up runs\n",
+                               times.median(), times.min(), times.ms.size(),
+                               unsigned(opts.warmup));
+}
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
@@ -186,23 +243,20 @@ int runArtifact(const Options &opts, std::vector<GivenInput> &given) {
   if (failed(inputs))
     return fail(error);
   std::vector<Tensor> outputs;
-  double runSeconds = 0;
-  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
-    start = std::chrono::steady_clock::now();
-    FailureOr<std::vector<Tensor>> result = (*runner)->run(*inputs, error);
-    if (failed(result))
-      return fail(error);
-    runSeconds += secondsSince(start);
-    outputs = std::move(*result);
-  }
+  RunTimes times;
+  if (failed(timedRuns(
+          opts, [&](std::string &e) { return (*runner)->run(*inputs, e); },
+          outputs, times, error)))
+    return fail(error);
   if (int rc = emitOutputs(opts, (*runner)->outputNames(), outputs))
     return rc;
-  if (opts.time)
+  if (opts.time) {
     llvm::errs() << llvm::format(
-        "load: %.3f s, run: %.3f s (%u runs, %.3f ms each, variant %s)\n",
-        loadSeconds, runSeconds, std::max(1u, unsigned(opts.repeat)),
-        1000 * runSeconds / std::max(1u, unsigned(opts.repeat)),
+        "load: %.3f s, run: %.3f s (%zu runs, %.3f ms each, variant %s)\n",
+        loadSeconds, times.totalSeconds(), times.ms.size(), times.mean(),
         (*runner)->variant().str().c_str());
+    printRunTimes(opts, times);
+  }
   return 0;
 }
 } // namespace
@@ -274,24 +328,20 @@ int qc::quantRunMain(int argc, char **argv) {
   std::vector<Tensor> inputs = std::move(*matched);
 
   std::vector<Tensor> outputs;
-  double runSeconds = 0;
-  for (unsigned r = 0; r < std::max(1u, unsigned(opts.repeat)); ++r) {
-    start = std::chrono::steady_clock::now();
-    FailureOr<std::vector<Tensor>> result = (*exe)->run(inputs, error);
-    if (failed(result))
-      return fail(error);
-    runSeconds += secondsSince(start);
-    outputs = std::move(*result);
-  }
+  RunTimes times;
+  if (failed(timedRuns(
+          opts, [&](std::string &e) { return (*exe)->run(inputs, e); },
+          outputs, times, error)))
+    return fail(error);
 
   if (int rc = emitOutputs(opts, (*exe)->outputNames(), outputs))
     return rc;
   if (opts.time) {
     llvm::errs() << llvm::format("load: %.3f s, prepare: %.3f s, run: %.3f s "
-                                 "(%u runs, %.3f ms each)\n",
-                                 loadSeconds, prepareSeconds, runSeconds,
-                                 std::max(1u, unsigned(opts.repeat)),
-                                 1000 * runSeconds / std::max(1u, unsigned(opts.repeat)));
+                                 "(%zu runs, %.3f ms each)\n",
+                                 loadSeconds, prepareSeconds, times.totalSeconds(),
+                                 times.ms.size(), times.mean());
+    printRunTimes(opts, times);
   }
   return 0;
 }
