@@ -263,6 +263,10 @@ private:
                           int64_t axis, double epsilon, bool centre);
   LogicalResult lowerSoftmax(SoftmaxOp op);
   LogicalResult lowerGather(GatherOp op);
+  LogicalResult lowerEmbedding(EmbeddingOp op);
+  LogicalResult lowerRoPE(RoPEOp op);
+  LogicalResult lowerKVCacheWrite(KVCacheWriteOp op);
+  LogicalResult lowerAttention(AttentionOp op);
   LogicalResult lowerCast(CastOp op);
   LogicalResult lowerWhere(WhereOp op);
   /// Reduces `x` ([rows, len]) along its last dimension into f64 [rows]:
@@ -2289,6 +2293,285 @@ LogicalResult Lowering::lowerGather(GatherOp op) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Transformer ops (float forms; docs/CodeGeneration.md)
+//===----------------------------------------------------------------------===//
+
+/// `v` (index) clamped to [0, hi]. Generated code cannot fail a run: ids and
+/// cache positions out of range, which the executor reports, are clamped.
+static Value clampIndex(OpBuilder &bb, Location l, Value v, int64_t hi) {
+  v = arith::MaxSIOp::create(bb, l, v, arith::ConstantIndexOp::create(bb, l, 0));
+  return arith::MinSIOp::create(bb, l, v, arith::ConstantIndexOp::create(bb, l, hi));
+}
+
+/// qc.embedding with a float table: row `id` of the table per id (the id
+/// clamped to the vocabulary).
+LogicalResult Lowering::lowerEmbedding(EmbeddingOp op) {
+  Location loc = op.getLoc();
+  auto tt = cast<RankedTensorType>(op.getTable().getType());
+  if (!isa<FloatType>(tt.getElementType()))
+    return err(op) << "only float embedding tables are lowered";
+  auto rt = convertType(op.getType());
+  int64_t rank = rt.getRank(), vocab = tt.getShape()[0];
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    idExprs.push_back(getAffineDimExpr(d, ctx));
+  Value table = get(op.getTable());
+  set(op.getResult(),
+      elementwise(
+          loc, {}, rt.getShape(), rt.getElementType(),
+          [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+            Value id = arith::IndexCastOp::create(bb, l, bb.getIndexType(), a[0]);
+            id = clampIndex(bb, l, id, vocab - 1);
+            return tensor::ExtractOp::create(
+                bb, l, table, ValueRange{id, linalg::IndexOp::create(bb, l, rank - 1)});
+          },
+          {{get(op.getIds()), AffineMap::get(rank, 0, idExprs, ctx)}}));
+  return success();
+}
+
+/// qc.rope on f32, per output element, in the executor's order:
+///   inv_freq = 1 / powf(base, f32(2i) / f32(R)), theta = f32(pos) * inv_freq,
+///   (cosf, sinf)(theta); first of a pair a*c - b*s, second a*s + b*c;
+/// features >= R copied. Bit-exact with the executor where both use the same
+/// C library (the host).
+LogicalResult Lowering::lowerRoPE(RoPEOp op) {
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  if (!it.getElementType().isF32())
+    return err(op) << "only f32 RoPE is lowered";
+  ArrayRef<int64_t> shape = it.getShape();
+  int64_t hd = shape[3], r = op.getEffectiveRotaryDim(), half = r / 2;
+  bool interleaved = op.getInterleaved();
+  auto pt = cast<RankedTensorType>(op.getPositions().getType());
+  bool perBatch = pt.getRank() == 2;
+  float base = static_cast<float>(op.getBase().convertToDouble());
+  Value x = get(op.getInput()), pos = get(op.getPositions());
+  set(op.getResult(),
+      elementwise(loc, {}, shape, b.getF32Type(),
+                  [&](OpBuilder &bb, Location l, ValueRange) -> Value {
+                    Type f32 = bb.getF32Type(), index = bb.getIndexType();
+                    auto ci = [&](int64_t v) { return arith::ConstantIndexOp::create(bb, l, v); };
+                    auto cf = [&](float v) {
+                      return arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(v));
+                    };
+                    SmallVector<Value> at;
+                    for (int64_t dd = 0; dd < 4; ++dd)
+                      at.push_back(linalg::IndexOp::create(bb, l, dd));
+                    Value d = at[3];
+                    Value xv = tensor::ExtractOp::create(bb, l, x, at);
+                    // Pair index i, and whether d is the pair's first element.
+                    Value i = interleaved ? Value(arith::DivUIOp::create(bb, l, d, ci(2)))
+                                          : Value(arith::RemUIOp::create(bb, l, d, ci(half)));
+                    Value first = interleaved
+                                      ? arith::CmpIOp::create(bb, l, arith::CmpIPredicate::eq,
+                                                              arith::RemUIOp::create(bb, l, d, ci(2)),
+                                                              ci(0))
+                                      : arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ult, d,
+                                                              ci(half));
+                    Value p = interleaved ? Value(arith::MulIOp::create(bb, l, i, ci(2)))
+                                          : i;
+                    Value q = interleaved ? Value(arith::AddIOp::create(bb, l, p, ci(1)))
+                                          : Value(arith::AddIOp::create(bb, l, i, ci(half)));
+                    // Read both elements of the pair (clamped in range for
+                    // features past R, whose result is the copy).
+                    SmallVector<Value> atP(at), atQ(at);
+                    atP[3] = clampIndex(bb, l, p, hd - 1);
+                    atQ[3] = clampIndex(bb, l, q, hd - 1);
+                    Value av = tensor::ExtractOp::create(bb, l, x, atP);
+                    Value bv = tensor::ExtractOp::create(bb, l, x, atQ);
+                    SmallVector<Value> posAt;
+                    if (perBatch)
+                      posAt.push_back(at[0]);
+                    posAt.push_back(at[1]);
+                    Value pi = tensor::ExtractOp::create(bb, l, pos, posAt);
+                    Value pf = arith::SIToFPOp::create(bb, l, f32, pi);
+                    Value twoI = arith::UIToFPOp::create(
+                        bb, l, f32,
+                        arith::IndexCastUIOp::create(bb, l, bb.getI64Type(),
+                                                     arith::MulIOp::create(bb, l, i, ci(2))));
+                    Value expo = arith::DivFOp::create(bb, l, twoI, cf(static_cast<float>(r)));
+                    Value invFreq = arith::DivFOp::create(
+                        bb, l, cf(1.0f), math::PowFOp::create(bb, l, cf(base), expo));
+                    Value theta = arith::MulFOp::create(bb, l, pf, invFreq);
+                    Value c = math::CosOp::create(bb, l, theta);
+                    Value sn = math::SinOp::create(bb, l, theta);
+                    Value r1 = arith::SubFOp::create(bb, l, arith::MulFOp::create(bb, l, av, c),
+                                                     arith::MulFOp::create(bb, l, bv, sn));
+                    Value r2 = arith::AddFOp::create(bb, l, arith::MulFOp::create(bb, l, av, sn),
+                                                     arith::MulFOp::create(bb, l, bv, c));
+                    Value rot = arith::SelectOp::create(bb, l, first, r1, r2);
+                    Value inRotary = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ult, d, ci(r));
+                    (void)index;
+                    return arith::SelectOp::create(bb, l, inRotary, rot, xv);
+                  }));
+  return success();
+}
+
+/// qc.kv_cache_write on a float cache: the cache with rows [position,
+/// position + Sn) replaced (position clamped to [0, Smax - Sn]).
+LogicalResult Lowering::lowerKVCacheWrite(KVCacheWriteOp op) {
+  Location loc = op.getLoc();
+  auto ct = cast<RankedTensorType>(op.getCache().getType());
+  if (!isa<FloatType>(ct.getElementType()))
+    return err(op) << "only float KV caches are lowered";
+  ArrayRef<int64_t> cs = ct.getShape();
+  int64_t smax = cs[2];
+  int64_t sn = cast<RankedTensorType>(op.getUpdate().getType()).getShape()[2];
+  Value cache = get(op.getCache()), update = get(op.getUpdate()),
+        position = get(op.getPosition());
+  set(op.getResult(),
+      elementwise(loc, {cache}, cs, ct.getElementType(),
+                  [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                    Value p = tensor::ExtractOp::create(bb, l, position, ValueRange{});
+                    p = arith::IndexCastOp::create(bb, l, bb.getIndexType(), p);
+                    p = clampIndex(bb, l, p, smax - sn);
+                    SmallVector<Value> at;
+                    for (int64_t d = 0; d < 4; ++d)
+                      at.push_back(linalg::IndexOp::create(bb, l, d));
+                    Value rel = arith::SubIOp::create(bb, l, at[2], p);
+                    Value inRange = arith::AndIOp::create(
+                        bb, l,
+                        arith::CmpIOp::create(bb, l, arith::CmpIPredicate::sge, rel,
+                                              arith::ConstantIndexOp::create(bb, l, 0)),
+                        arith::CmpIOp::create(bb, l, arith::CmpIPredicate::slt, rel,
+                                              arith::ConstantIndexOp::create(bb, l, sn)));
+                    SmallVector<Value> uat(at);
+                    uat[2] = clampIndex(bb, l, rel, sn - 1);
+                    Value u = tensor::ExtractOp::create(bb, l, update, uat);
+                    return arith::SelectOp::create(bb, l, inRange, u, a[0]);
+                  }));
+  return success();
+}
+
+/// qc.attention on f32: scores S = Q K^T (sum over d in order), then
+/// s = S * scale + mask, -inf where causal masks; m = max_j s,
+/// e = exp(s - m), l = sum_j e (ascending j), p = e / l; O = P V (sum over j
+/// in order). The executor's GEMMs sum in another order: results agree to
+/// rounding, not bit for bit.
+LogicalResult Lowering::lowerAttention(AttentionOp op) {
+  Location loc = op.getLoc();
+  auto qt = cast<RankedTensorType>(op.getQuery().getType());
+  if (!qt.getElementType().isF32())
+    return err(op) << "only f32 attention is lowered";
+  std::optional<double> scaleAttr = op.getEffectiveScale();
+  if (!scaleAttr)
+    return err(op) << "needs a static head dimension or a scale";
+  ArrayRef<int64_t> qs = qt.getShape();
+  ArrayRef<int64_t> ks = cast<RankedTensorType>(op.getKey().getType()).getShape();
+  ArrayRef<int64_t> vs = cast<RankedTensorType>(op.getValue().getType()).getShape();
+  int64_t B = qs[0], Hq = qs[1], Sq = qs[2], D = qs[3], Skv = ks[2], Dv = vs[3];
+  int64_t G = Hq / ks[1];
+  bool causal = op.getCausal();
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  using utils::IteratorType;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  Value q = get(op.getQuery()), k = get(op.getKey()), v = get(op.getValue());
+  // S[b, h, i, j] = sum_d q[b, h, i, d] * k[b, h / G, j, d]
+  Value s0 = fill(loc, {B, Hq, Sq, Skv}, cst(loc, f32, 0.0));
+  Value S = linalg::GenericOp::create(
+                b, loc, TypeRange{s0.getType()}, ValueRange{q, k}, ValueRange{s0},
+                SmallVector<AffineMap>{
+                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+                    AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(3), d(4)}, ctx),
+                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
+                SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                          IteratorType::parallel, IteratorType::parallel,
+                                          IteratorType::reduction},
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
+                  linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], p)));
+                })
+                .getResult(0);
+  // s = S * scale (+ mask), -inf past the causal limit.
+  SmallVector<Value> ins = {S};
+  SmallVector<std::pair<Value, AffineMap>> extra;
+  if (Value m = op.getMask())
+    extra.push_back({get(m), broadcastMap(shapeOf(m), {B, Hq, Sq, Skv})});
+  float scale = static_cast<float>(*scaleAttr);
+  bool hasMask = static_cast<bool>(op.getMask());
+  Value s = elementwise(
+      loc, ins, {B, Hq, Sq, Skv}, f32,
+      [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+        Value r = arith::MulFOp::create(bb, l, a[0],
+                                        arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(scale)));
+        if (hasMask)
+          r = arith::AddFOp::create(bb, l, r, a[1]);
+        if (causal) {
+          Value i = linalg::IndexOp::create(bb, l, 2), j = linalg::IndexOp::create(bb, l, 3);
+          Value limit = arith::AddIOp::create(bb, l, i,
+                                              arith::ConstantIndexOp::create(bb, l, Skv - Sq));
+          Value past = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::sgt, j, limit);
+          r = arith::SelectOp::create(
+              bb, l, past,
+              arith::ConstantOp::create(
+                  bb, l, bb.getF32FloatAttr(-std::numeric_limits<float>::infinity())),
+              r);
+        }
+        return r;
+      },
+      extra);
+  // Row statistics over j.
+  auto rowReduce4 = [&](Value in, ValueRange more, float init,
+                        function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    Value acc = fill(loc, {B, Hq, Sq}, cst(loc, f32, init));
+    SmallVector<Value> inputs = {in};
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4)};
+    for (Value mv : more) {
+      inputs.push_back(mv);
+      maps.push_back(AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx));
+    }
+    maps.push_back(AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx));
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{acc.getType()}, inputs, ValueRange{acc}, maps,
+               SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                         IteratorType::parallel, IteratorType::reduction},
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 linalg::YieldOp::create(bb, l, body(bb, l, a));
+               })
+        .getResult(0);
+  };
+  Value mx = rowReduce4(s, {}, -std::numeric_limits<float>::infinity(),
+                        [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                          return arith::MaximumFOp::create(bb, l, a[1], a[0]);
+                        });
+  AffineMap row = AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx);
+  Value e = elementwise(loc, {s}, {B, Hq, Sq, Skv}, f32,
+                        [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                          return math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, a[0], a[1]));
+                        },
+                        {{mx, row}});
+  Value sum = rowReduce4(e, {}, 0.0f, [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+    return arith::AddFOp::create(bb, l, a[1], a[0]);
+  });
+  Value p = elementwise(loc, {e}, {B, Hq, Sq, Skv}, f32,
+                        [](OpBuilder &bb, Location l, ValueRange a) -> Value {
+                          return arith::DivFOp::create(bb, l, a[0], a[1]);
+                        },
+                        {{sum, row}});
+  // O[b, h, i, e] = sum_j p[b, h, i, j] * v[b, h / G, j, e]
+  Value o0 = fill(loc, {B, Hq, Sq, Dv}, cst(loc, f32, 0.0));
+  Value O = linalg::GenericOp::create(
+                b, loc, TypeRange{o0.getType()}, ValueRange{p, v}, ValueRange{o0},
+                SmallVector<AffineMap>{
+                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+                    AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(4), d(3)}, ctx),
+                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
+                SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                          IteratorType::parallel, IteratorType::parallel,
+                                          IteratorType::reduction},
+                [&](OpBuilder &bb, Location l, ValueRange a) {
+                  Value pr = arith::MulFOp::create(bb, l, a[0], a[1]);
+                  linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], pr)));
+                })
+                .getResult(0);
+  set(op.getResult(), O);
+  (void)D;
+  return success();
+}
+
 /// qc.cast: float <-> float rounds, integers wrap (bool is != 0), float to
 /// integer truncates toward zero and saturates, NaN to 0 (docs/Executor.md).
 LogicalResult Lowering::lowerCast(CastOp op) {
@@ -3268,6 +3551,14 @@ LogicalResult Lowering::lowerOp(Operation *op) {
                      /*centre=*/false);
   if (auto sm = dyn_cast<SoftmaxOp>(op))
     return lowerSoftmax(sm);
+  if (auto e = dyn_cast<EmbeddingOp>(op))
+    return lowerEmbedding(e);
+  if (auto r = dyn_cast<RoPEOp>(op))
+    return lowerRoPE(r);
+  if (auto kv = dyn_cast<KVCacheWriteOp>(op))
+    return lowerKVCacheWrite(kv);
+  if (auto a = dyn_cast<AttentionOp>(op))
+    return lowerAttention(a);
   if (auto g = dyn_cast<GatherOp>(op))
     return lowerGather(g);
   if (auto c = dyn_cast<CastOp>(op))

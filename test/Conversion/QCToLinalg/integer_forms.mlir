@@ -123,8 +123,8 @@ func.func @int_pool_clip(%x: tensor<1x1x4x4x!q>) -> tensor<1x1x2x2x!q> {
 
 // -----
 
-func.func @unsupported(%x: tensor<1x2x1x4xf32>, %p: tensor<2xi64>) -> tensor<1x2x1x4xf32> {
-  // expected-error @+1 {{'qc.rope' op: has no CPU lowering}}
-  %y = qc.rope %x, %p : tensor<1x2x1x4xf32>, tensor<2xi64>
-  return %y : tensor<1x2x1x4xf32>
+func.func @unsupported(%x: tensor<1x2x1x4xf16>, %p: tensor<2xi64>) -> tensor<1x2x1x4xf16> {
+  // expected-error @+1 {{'qc.rope' op: only f32 RoPE is lowered}}
+  %y = qc.rope %x, %p : tensor<1x2x1x4xf16>, tensor<2xi64>
+  return %y : tensor<1x2x1x4xf16>
 }

@@ -2,10 +2,19 @@
 
 // Ops and forms the CPU lowering still leaves out are errors naming the op.
 
-func.func @rope(%x: tensor<1x3x2x8xf32>, %p: tensor<3xi64>) -> tensor<1x3x2x8xf32> {
-  // expected-error @below {{'qc.rope' op: has no CPU lowering}}
-  %y = qc.rope %x, %p : tensor<1x3x2x8xf32>, tensor<3xi64>
-  return %y : tensor<1x3x2x8xf32>
+func.func @rope(%x: tensor<1x3x2x8xf16>, %p: tensor<3xi64>) -> tensor<1x3x2x8xf16> {
+  // expected-error @below {{'qc.rope' op: only f32 RoPE is lowered}}
+  %y = qc.rope %x, %p : tensor<1x3x2x8xf16>, tensor<3xi64>
+  return %y : tensor<1x3x2x8xf16>
+}
+
+// -----
+
+!kv = !quant.uniform<i8:f32, 0.05>
+func.func @kv_int8(%c: tensor<1x2x8x4x!kv>, %u: tensor<1x2x1x4xf32>, %p: tensor<i64>) -> tensor<1x2x8x4x!kv> {
+  // expected-error @below {{'qc.kv_cache_write' op: only float KV caches are lowered}}
+  %r = qc.kv_cache_write %c, %u, %p : tensor<1x2x8x4x!kv>, tensor<1x2x1x4xf32>, tensor<i64>
+  return %r : tensor<1x2x8x4x!kv>
 }
 
 // -----
