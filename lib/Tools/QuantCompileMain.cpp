@@ -13,6 +13,8 @@
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Executor/Npy.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
+#include "qc/Import/Safetensors/LlamaConfig.h"
+#include "qc/Import/Safetensors/Safetensors.h"
 #include "qc/InitAll.h"
 #include "qc/Quant/ActivationFallback.h"
 #include "qc/Quant/BiasCorrection.h"
@@ -202,6 +204,13 @@ struct Options {
                         cl::desc("Print the ONNX ops and opsets the importer "
                                  "handles, then exit"),
                         cl::cat(category)};
+  cl::opt<bool> listTensors{
+      "list-tensors",
+      cl::desc("Print the tensors of a safetensors model (a .safetensors "
+               "file, a model.safetensors.index.json, or a directory; with a "
+               "config.json beside them, the configuration and a check of "
+               "the weights against it), then exit"),
+      cl::cat(category)};
   cl::opt<std::string> functionName{"function-name",
                                     cl::desc("Name of the generated function"),
                                     cl::init("main"), cl::cat(category)};
@@ -242,6 +251,38 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *ctx, const Options &opts,
     return qc::importONNXModel(ctx, path, options);
   }
   return qc::loadModel(ctx, path, shapes);
+}
+
+/// --list-tensors: the tensors of a safetensors model and, for a directory
+/// with a config.json, the Llama configuration and the weight check.
+static int listSafetensors(StringRef path) {
+  namespace st = qc::safetensors;
+  auto fail = [](llvm::Error e) {
+    llvm::errs() << "quant-compile: error: " << llvm::toString(std::move(e))
+                 << "\n";
+    return 1;
+  };
+  llvm::Expected<std::unique_ptr<st::SafetensorsModel>> model =
+      st::SafetensorsModel::open(path);
+  if (!model)
+    return fail(model.takeError());
+  st::printTensorList(llvm::outs(), **model);
+  if (!llvm::sys::fs::is_directory(path))
+    return 0;
+  SmallString<256> configPath(path);
+  llvm::sys::path::append(configPath, "config.json");
+  if (!llvm::sys::fs::exists(configPath))
+    return 0;
+  llvm::Expected<st::LlamaConfig> config = st::loadLlamaConfig(configPath);
+  if (!config)
+    return fail(config.takeError());
+  llvm::outs() << configPath << ":\n";
+  st::printLlamaConfig(llvm::outs(), *config);
+  if (llvm::Error e = st::checkLlamaWeights(*config, **model))
+    return fail(std::move(e));
+  llvm::outs() << "the weights match the configuration ("
+               << st::expectedLlamaTensors(*config).size() << " tensors)\n";
+  return 0;
 }
 
 static func::FuncOp entryOf(ModuleOp module, const Options &opts) {
@@ -728,12 +769,21 @@ int qc::quantCompileMain(int argc, char **argv) {
       "  quant-compile model.onnx --scheme w4a16-g32 -o model.qc.mlir\n"
       "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
-      "  quant-compile --list-ops\n");
+      "  quant-compile --list-ops\n"
+      "  quant-compile path/to/llama-dir --list-tensors\n");
 
   if (opts.listOps) {
     for (const std::string &entry : qc::listSupportedONNXOps())
       llvm::outs() << entry << "\n";
     return 0;
+  }
+  if (opts.listTensors) {
+    if (opts.inputFile.empty()) {
+      llvm::errs() << "quant-compile: error: --list-tensors needs a model "
+                      "(a .safetensors file, an index or a directory)\n";
+      return 1;
+    }
+    return listSafetensors(opts.inputFile);
   }
   if (opts.inputFile.empty()) {
     llvm::errs() << "quant-compile: error: no input model (usage: "
