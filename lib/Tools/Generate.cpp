@@ -10,6 +10,9 @@
 #include "qc/Executor/Npy.h"
 #include "qc/Import/LLM/Llama2c.h"
 #include "qc/Import/LLM/Tokenizer.h"
+#include "qc/Tools/ModelLoader.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Format.h"
@@ -115,57 +118,103 @@ Tensor stepMask(int64_t s, int64_t pos, int64_t smax) {
 
 int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   std::string error;
-  auto start = std::chrono::steady_clock::now();
-  auto ckpt = readLlama2cCheckpoint(opts.checkpoint, error);
-  if (failed(ckpt))
-    return fail(error);
-  const LlamaConfig &cfg = (*ckpt)->config;
   if (opts.tokenizer.empty())
     return fail("generating text needs --tokenizer FILE (llama2.c's "
                 "tokenizer.bin format)");
-  auto tok = Tokenizer::load(opts.tokenizer, cfg.vocabSize, error);
-  if (failed(tok))
-    return fail(error);
   if (opts.numTokens < 0)
     return fail("-n must not be negative");
   if (opts.temperature < 0)
     return fail("--temperature must not be negative");
+  ctx.loadAllAvailableDialects();
+  ExecutorOptions execOptions;
+  execOptions.numThreads = opts.numThreads;
+
+  auto start = std::chrono::steady_clock::now();
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<Llama2cCheckpoint> ckpt;
+  FailureOr<std::unique_ptr<Executor>> decode = std::unique_ptr<Executor>();
+  int64_t vocab = 0, Smax = 0;
+  if (opts.stepGraph) {
+    // A step graph written by quant-compile (possibly quantized): its
+    // `main` takes one token per step.
+    module = loadModel(&ctx, opts.checkpoint, {});
+    if (!module)
+      return 1;
+    func::FuncOp fn = findEntryFunction(*module, "");
+    if (!fn)
+      return 1;
+    decode = Executor::create(fn, execOptions);
+    if (failed(decode))
+      return 1;
+    ArrayRef<std::string> names = (*decode)->inputNames();
+    ArrayRef<Type> types = (*decode)->inputTypes();
+    auto shapeOf = [](Type t) { return cast<RankedTensorType>(t).getShape(); };
+    bool ok = names.size() >= 3 && names[0] == "tokens" && names[1] == "pos" &&
+              names[2] == "mask" &&
+              shapeOf(types[0]) == ArrayRef<int64_t>{1, 1} &&
+              shapeOf(types[2]).size() == 4 &&
+              (*decode)->outputTypes().size() == names.size() - 2 &&
+              shapeOf((*decode)->outputTypes()[0]).size() == 3 &&
+              shapeOf((*decode)->outputTypes()[0])[1] == 1;
+    if (!ok)
+      return fail(opts.checkpoint + ": not a one-token Llama step graph (inputs "
+                  "tokens : [1, 1], pos, mask, caches; outputs logits : [1, "
+                  "1, V], caches), as quant-compile writes for a llama2.c "
+                  "checkpoint");
+    Smax = shapeOf(types[2])[3];
+    vocab = shapeOf((*decode)->outputTypes()[0])[2];
+  } else {
+    auto read = readLlama2cCheckpoint(opts.checkpoint, error);
+    if (failed(read))
+      return fail(error);
+    ckpt = std::move(*read);
+    vocab = ckpt->config.vocabSize;
+    Smax = ckpt->config.maxSeqLen;
+  }
+  auto tok = Tokenizer::load(opts.tokenizer, vocab, error);
+  if (failed(tok))
+    return fail(error);
 
   std::vector<int32_t> prompt = tok->encode(opts.prompt, /*bos=*/true,
                                             /*eos=*/false);
-  const int64_t P = int64_t(prompt.size()), Smax = cfg.maxSeqLen;
+  const int64_t P = int64_t(prompt.size());
   if (P >= Smax)
     return fail("the prompt has " + Twine(P) + " tokens; the model's context "
                 "holds " + Twine(Smax));
 
-  ctx.loadAllAvailableDialects();
-  OwningOpRef<ModuleOp> module =
-      ModuleOp::create(FileLineColLoc::get(&ctx, opts.checkpoint, 0, 0));
-  SmallVector<LlamaStepSpec> specs = {{"decode", 1, true}};
-  if (P > 1)
-    specs.push_back({"prefill", P, true});
-  if (failed(buildLlamaSteps(*module, cfg, (*ckpt)->lookup(), specs)))
-    return 1;
+  FailureOr<std::unique_ptr<Executor>> prefill = std::unique_ptr<Executor>();
+  if (!opts.stepGraph) {
+    module = ModuleOp::create(FileLineColLoc::get(&ctx, opts.checkpoint, 0, 0));
+    SmallVector<LlamaStepSpec> specs = {{"decode", 1, true}};
+    if (P > 1)
+      specs.push_back({"prefill", P, true});
+    if (failed(buildLlamaSteps(*module, ckpt->config, ckpt->lookup(), specs)))
+      return 1;
+    decode = Executor::create(module->lookupSymbol<func::FuncOp>("decode"),
+                              execOptions);
+    if (failed(decode))
+      return 1;
+    if (P > 1) {
+      prefill = Executor::create(
+          module->lookupSymbol<func::FuncOp>("prefill"), execOptions);
+      if (failed(prefill))
+        return 1;
+    }
+  }
   double loadSeconds = secondsSince(start);
 
-  ExecutorOptions execOptions;
-  execOptions.numThreads = opts.numThreads;
-  auto decode = Executor::create(
-      module->lookupSymbol<func::FuncOp>("decode"), execOptions);
-  if (failed(decode))
-    return 1;
-  FailureOr<std::unique_ptr<Executor>> prefill = std::unique_ptr<Executor>();
-  if (P > 1) {
-    prefill = Executor::create(module->lookupSymbol<func::FuncOp>("prefill"),
-                               execOptions);
-    if (failed(prefill))
-      return 1;
-  }
-
+  // Empty caches of the types the step takes.
   std::vector<Tensor> caches;
-  for (int64_t l = 0; l < 2 * cfg.numLayers; ++l)
-    caches.emplace_back(DType::F32,
-                        ArrayRef<int64_t>{1, cfg.numKVHeads, Smax, cfg.headDim()});
+  for (Type t : (*decode)->inputTypes().drop_front(3)) {
+    auto type = cast<RankedTensorType>(t);
+    Type elt = type.getElementType();
+    if (auto q = dyn_cast<quant::QuantizedType>(elt))
+      elt = q.getStorageType();
+    std::optional<DType> dtype = dtypeFromType(elt);
+    if (!dtype)
+      return fail("unsupported KV cache type");
+    caches.emplace_back(*dtype, type.getShape());
+  }
 
   // One step: S tokens at `pos`; returns the last token's logits and
   // replaces the caches.
@@ -197,11 +246,18 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
 
   std::vector<float> logits;
   start = std::chrono::steady_clock::now();
-  if (failed(step(P > 1 ? **prefill : **decode, prompt, 0, logits)))
-    return fail(error);
+  if (*prefill) {
+    if (failed(step(**prefill, prompt, 0, logits)))
+      return fail(error);
+  } else {
+    // Without a prefill function the prompt runs one token per step.
+    for (int64_t i = 0; i < P; ++i)
+      if (failed(step(**decode, {prompt[i]}, i, logits)))
+        return fail(error);
+  }
   double prefillSeconds = secondsSince(start);
   if (!opts.firstLogitsPath.empty()) {
-    Tensor l = Tensor::fromBytes(DType::F32, {1, cfg.vocabSize}, logits.data());
+    Tensor l = Tensor::fromBytes(DType::F32, {1, vocab}, logits.data());
     if (failed(writeNpyFile(opts.firstLogitsPath, l, error)))
       return fail(error);
   }

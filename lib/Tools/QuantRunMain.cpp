@@ -320,11 +320,16 @@ int qc::quantRunMain(int argc, char **argv) {
     return fail("--format must be auto or llama2c");
   bool llama2c = opts.format == "llama2c" ||
                  (isLlama2cPath(opts.model) && opts.inputs.empty());
-  if (llama2c) {
+  // A step graph compiled from a checkpoint generates text when given a
+  // tokenizer.
+  bool stepGraph = !llama2c && !opts.tokenizer.empty() &&
+                   !ArtifactRunner::isArtifact(opts.model);
+  if (llama2c || stepGraph) {
     if (!opts.inputs.empty())
       return fail("--input does not apply to text generation: give --prompt");
     GenerateOptions gen;
     gen.checkpoint = opts.model;
+    gen.stepGraph = stepGraph;
     gen.tokenizer = opts.tokenizer;
     gen.prompt = opts.prompt;
     gen.numTokens = opts.numTokens;

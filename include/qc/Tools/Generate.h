@@ -20,7 +20,11 @@
 namespace mlir::qc {
 
 struct GenerateOptions {
+  /// A llama2.c checkpoint, or (with stepGraph) an .mlir step graph as
+  /// quant-compile writes it for one (one token per step; it may be
+  /// quantized).
   std::string checkpoint;
+  bool stepGraph = false;
   std::string tokenizer;
   std::string prompt;
   /// New tokens to generate (fewer when the context fills up or the model
