@@ -44,3 +44,13 @@ if os.path.isfile(_det) and os.path.isdir(_ort):
 for _var in ("QC_CACHE", "HOME"):
     if _var in os.environ:
         config.environment[_var] = os.environ[_var]
+
+# The llama2.c stories260K checkpoint and its tokenizer (read-only, shared
+# beside the project; QC_MODELS overrides where the models folder is).
+_models = os.environ.get(
+    "QC_MODELS", os.path.join(config.qc_src_root, "..", "shared", "models"))
+_stories = os.path.join(_models, "stories260K")
+if os.path.isfile(os.path.join(_stories, "stories260K.bin")) and os.path.isfile(
+        os.path.join(_stories, "tok512.bin")):
+    config.available_features.add("stories260K")
+    config.substitutions.append(("%stories", os.path.abspath(_stories)))

@@ -15,6 +15,8 @@
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
 #include "qc/InitAll.h"
+#include "qc/Import/LLM/Llama2c.h"
+#include "qc/Tools/Generate.h"
 #include "qc/Tools/ModelLoader.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -38,7 +40,7 @@ namespace cl = llvm::cl;
 namespace {
 struct Options {
   cl::OptionCategory category{"quant-run options"};
-  cl::opt<std::string> model{cl::Positional, cl::desc("<model.onnx|model.mlir|model.qc>"),
+  cl::opt<std::string> model{cl::Positional, cl::desc("<model.onnx|model.mlir|model.qc|model.bin>"),
                              cl::Required, cl::cat(category)};
   cl::list<std::string> inputs{
       "input",
@@ -73,6 +75,37 @@ struct Options {
       cl::desc("Untimed runs before the timed ones (for --time; the first "
                "run pays for page faults and cold caches)"),
       cl::init(0), cl::cat(category)};
+
+  // Text generation (llama2.c checkpoints).
+  cl::opt<std::string> format{
+      "format",
+      cl::desc("Model format: auto (by extension: .onnx, .mlir, .qc, .bin = "
+               "llama2.c checkpoint) or llama2c"),
+      cl::init("auto"), cl::cat(category)};
+  cl::opt<std::string> tokenizer{
+      "tokenizer", cl::desc("llama2.c tokenizer file (tokenizer.bin format)"),
+      cl::cat(category)};
+  cl::opt<std::string> prompt{"prompt", cl::desc("Text to continue"),
+                              cl::init(""), cl::cat(category)};
+  cl::opt<int64_t> numTokens{"n", cl::desc("Tokens to generate (default 64)"),
+                             cl::init(64), cl::cat(category)};
+  cl::opt<double> temperature{
+      "temperature", cl::desc("Sampling temperature (0 = greedy, the default)"),
+      cl::init(0.0), cl::cat(category)};
+  cl::opt<double> topP{"top-p",
+                       cl::desc("Nucleus sampling threshold in (0, 1) (default "
+                                "0.9; other values sample from everything)"),
+                       cl::init(0.9), cl::cat(category)};
+  cl::opt<uint64_t> seed{"seed", cl::desc("Sampling seed (default 1)"),
+                         cl::init(1), cl::cat(category)};
+  cl::opt<bool> printTokens{"print-tokens",
+                            cl::desc("Also print the prompt's and the "
+                                     "generated token ids"),
+                            cl::cat(category)};
+  cl::opt<std::string> firstLogits{
+      "dump-first-logits",
+      cl::desc("Write the first step's logits (last prompt token) to this .npy"),
+      cl::cat(category)};
 };
 
 /// Times of the timed runs (after the warm-up ones).
@@ -271,7 +304,9 @@ int qc::quantRunMain(int argc, char **argv) {
       "compiled artifact through the runtime\n\n"
       "  quant-run model.onnx --input input=batch.npy --output-dir out/\n"
       "  quant-run model.mlir --input x=x.npy --time --repeat 10\n"
-      "  quant-run model.qc --input x=x.npy --output-dir out/\n");
+      "  quant-run model.qc --input x=x.npy --output-dir out/\n"
+      "  quant-run stories260K.bin --tokenizer tok512.bin --prompt \"Once upon "
+      "a time\" -n 64\n");
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -281,6 +316,33 @@ int qc::quantRunMain(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
 
   std::string error;
+  if (opts.format != "auto" && opts.format != "llama2c")
+    return fail("--format must be auto or llama2c");
+  bool llama2c = opts.format == "llama2c" ||
+                 (isLlama2cPath(opts.model) && opts.inputs.empty());
+  // A step graph compiled from a checkpoint generates text when given a
+  // tokenizer.
+  bool stepGraph = !llama2c && !opts.tokenizer.empty() &&
+                   !ArtifactRunner::isArtifact(opts.model);
+  if (llama2c || stepGraph) {
+    if (!opts.inputs.empty())
+      return fail("--input does not apply to text generation: give --prompt");
+    GenerateOptions gen;
+    gen.checkpoint = opts.model;
+    gen.stepGraph = stepGraph;
+    gen.tokenizer = opts.tokenizer;
+    gen.prompt = opts.prompt;
+    gen.numTokens = opts.numTokens;
+    gen.temperature = opts.temperature;
+    gen.topP = opts.topP;
+    gen.seed = opts.seed;
+    gen.numThreads = opts.threads;
+    gen.printTokens = opts.printTokens;
+    gen.time = opts.time;
+    gen.firstLogitsPath = opts.firstLogits;
+    return generateText(context, gen);
+  }
+
   llvm::StringMap<SmallVector<int64_t>> shapes;
   if (failed(parseInputShapes(opts.inputShapes, shapes, error)))
     return fail(error);

@@ -23,7 +23,9 @@ LogicalResult parseInputShapes(llvm::ArrayRef<std::string> specs,
                                llvm::StringMap<llvm::SmallVector<int64_t>> &shapes,
                                std::string &error);
 
-/// Loads an .onnx (through the importer) or an .mlir/.mlirbc file, verified.
+/// Loads an .onnx (through the importer), a llama2.c checkpoint (.bin: one
+/// decoding step as `main`, see qc/Import/LLM/Llama.h) or an .mlir/.mlirbc
+/// file, verified.
 /// Diagnostics go to the context's handler; null on failure.
 OwningOpRef<ModuleOp>
 loadModel(MLIRContext *ctx, llvm::StringRef path,

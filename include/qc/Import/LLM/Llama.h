@@ -1,0 +1,87 @@
+//===- Llama.h - Llama-family decoders as qc step graphs --------*- C++ -*-===//
+//
+// Part of quantc. A file-format-independent description of a Llama-family
+// decoder (config + a weight lookup) and the builder that turns it into a
+// `func.func` of qc ops computing one decoding *step* with static shapes:
+//
+//   (tokens : [1, S] i64, pos : i64 (rank 0), mask : [1, 1, S, Smax] f32,
+//    k_cache_0, v_cache_0, ..., k_cache_{L-1}, v_cache_{L-1} : [1, Hkv, Smax, D] f32)
+//     -> (logits : [1, S or 1, V] f32, k_cache_0', v_cache_0', ...)
+//
+// The S new tokens sit at positions [pos, pos + S); their keys and values
+// are written into the caches at those rows and attention reads the whole
+// cache through the additive mask (0 where key j is visible to query i,
+// -inf elsewhere), so the shapes stay static while the valid length grows.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_IMPORT_LLM_LLAMA_H
+#define QC_IMPORT_LLM_LLAMA_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace mlir::qc {
+
+struct LlamaConfig {
+  int64_t dim = 0;        ///< model width
+  int64_t hiddenDim = 0;  ///< FFN width
+  int64_t numLayers = 0;
+  int64_t numHeads = 0;
+  int64_t numKVHeads = 0; ///< divides numHeads (grouped-query attention)
+  int64_t vocabSize = 0;
+  int64_t maxSeqLen = 0;  ///< Smax: rows of the KV cache
+  double ropeTheta = 10000.0;
+  double normEps = 1e-5;
+  /// RoPE pairs (2i, 2i+1) (llama2.c, Meta) or (i, i + D/2) (Hugging Face).
+  bool ropeInterleaved = true;
+  /// The classifier is the token embedding table.
+  bool tiedEmbeddings = true;
+
+  int64_t headDim() const { return numHeads ? dim / numHeads : 0; }
+  int64_t kvDim() const { return numKVHeads * headDim(); }
+  /// Empty when the config is consistent, else what is wrong.
+  std::string validate() const;
+};
+
+/// A weight as row-major f32 values with its shape.
+struct LlamaTensor {
+  llvm::ArrayRef<float> data;
+  llvm::SmallVector<int64_t> shape;
+};
+
+/// Looks up a weight by its canonical name; nullopt if absent. Names:
+///   tok_embeddings                  [V, dim]
+///   layers.<l>.attention_norm       [dim]
+///   layers.<l>.wq / wk / wv / wo    [dim, dim] / [kvDim, dim] / [kvDim, dim] / [dim, dim]
+///   layers.<l>.ffn_norm             [dim]
+///   layers.<l>.w1 / w2 / w3         [hidden, dim] / [dim, hidden] / [hidden, dim]
+///   norm                            [dim]
+///   output                          [V, dim] (only without tiedEmbeddings)
+/// Linear weights use the PyTorch layout [out, in].
+using LlamaWeightLookup =
+    std::function<std::optional<LlamaTensor>(llvm::StringRef name)>;
+
+struct LlamaStepSpec {
+  std::string functionName = "main";
+  int64_t seqLen = 1;            ///< S: tokens per step
+  bool lastLogitsOnly = false;   ///< logits [1, 1, V] of the last token only
+};
+
+/// Adds one step function per spec to `module` (weights shared between
+/// them as dense_resource blobs named after the weights). Errors (a missing
+/// weight, a shape that disagrees with the config) are emitted on the
+/// module's context and fail.
+LogicalResult buildLlamaSteps(ModuleOp module, const LlamaConfig &config,
+                              const LlamaWeightLookup &weights,
+                              llvm::ArrayRef<LlamaStepSpec> steps);
+
+} // namespace mlir::qc
+
+#endif // QC_IMPORT_LLM_LLAMA_H

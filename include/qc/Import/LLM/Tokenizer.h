@@ -1,0 +1,58 @@
+//===- Tokenizer.h - llama2.c / SentencePiece-style BPE tokenizer -*- C++ -*-===//
+//
+// Part of quantc. The tokenizer of llama2.c checkpoints (tokenizer.bin /
+// tok512.bin: int32 max_token_length, then per token f32 score, int32
+// length and the piece's bytes). Encoding follows llama2.c's `encode`: a
+// dummy leading space, one token per UTF-8 code point (bytes as <0xXX>
+// tokens when the code point is not in the vocabulary), then repeated
+// merges of the adjacent pair whose concatenation is in the vocabulary with
+// the highest score (the leftmost such pair on a tie).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_IMPORT_LLM_TOKENIZER_H
+#define QC_IMPORT_LLM_TOKENIZER_H
+
+#include "mlir/Support/LLVM.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+class Tokenizer {
+public:
+  static constexpr int32_t kBOS = 1, kEOS = 2;
+
+  /// Reads `path`. With `vocabSize > 0` the file must hold exactly that
+  /// many tokens (the model's vocabulary). `error` names the file on failure.
+  static FailureOr<Tokenizer> load(llvm::StringRef path, int64_t vocabSize,
+                                   std::string &error);
+
+  int64_t size() const { return int64_t(pieces.size()); }
+  llvm::StringRef piece(int32_t id) const { return pieces[id]; }
+  float score(int32_t id) const { return scores[id]; }
+
+  /// Token ids of `text`, with BOS first and EOS last when asked.
+  std::vector<int32_t> encode(llvm::StringRef text, bool bos, bool eos) const;
+
+  /// The bytes `token` stands for when it follows `prev`: byte tokens
+  /// <0xXX> become that byte; the leading space of a piece after BOS is
+  /// dropped (llama2.c's decode).
+  std::string decode(int32_t prev, int32_t token) const;
+
+private:
+  int32_t lookup(llvm::StringRef s) const;
+
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  llvm::StringMap<int32_t> ids;
+  int32_t byteTokens[256];
+};
+
+} // namespace mlir::qc
+
+#endif // QC_IMPORT_LLM_TOKENIZER_H

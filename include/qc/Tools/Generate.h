@@ -1,0 +1,67 @@
+//===- Generate.h - text generation with llama2.c checkpoints ---*- C++ -*-===//
+//
+// Part of quantc. Drives the Llama step graph (qc/Import/LLM/Llama.h) on the
+// reference executor: the prompt runs as one prefill step, then one decode
+// step per new token, the KV caches flowing from each step's results into
+// the next step's arguments.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_TOOLS_GENERATE_H
+#define QC_TOOLS_GENERATE_H
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::qc {
+
+struct GenerateOptions {
+  /// A llama2.c checkpoint, or (with stepGraph) an .mlir step graph as
+  /// quant-compile writes it for one (one token per step; it may be
+  /// quantized).
+  std::string checkpoint;
+  bool stepGraph = false;
+  std::string tokenizer;
+  std::string prompt;
+  /// New tokens to generate (fewer when the context fills up or the model
+  /// emits BOS or EOS).
+  int64_t numTokens = 64;
+  /// 0: greedy (argmax); otherwise softmax(logits / temperature) sampling.
+  double temperature = 0;
+  /// Nucleus sampling threshold; <= 0 or >= 1 samples from the whole
+  /// distribution.
+  double topP = 0.9;
+  uint64_t seed = 1;
+  unsigned numThreads = 0;
+  bool printTokens = false;
+  bool time = false;
+  /// Writes the logits of the first step (the prompt's last token) as .npy.
+  std::string firstLogitsPath;
+};
+
+/// llama2.c's sampler: xorshift random numbers, argmax, multinomial and
+/// top-p sampling over `logits` (modified in place).
+class Sampler {
+public:
+  Sampler(double temperature, double topP, uint64_t seed)
+      : temperature(temperature), topP(topP), state(seed ? seed : 1) {}
+  int32_t sample(std::vector<float> &logits);
+
+private:
+  uint32_t randomU32();
+  float randomF32();
+  double temperature, topP;
+  uint64_t state;
+};
+
+/// Generates text and prints it to stdout; errors go to stderr. Returns the
+/// process exit code.
+int generateText(MLIRContext &ctx, const GenerateOptions &options);
+
+} // namespace mlir::qc
+
+#endif // QC_TOOLS_GENERATE_H
