@@ -140,12 +140,15 @@ InFlightDiagnostic err(Operation *op) {
 // The lowering
 //===----------------------------------------------------------------------===//
 
+struct AxisReduce;
+
 class Lowering {
 public:
   explicit Lowering(MLIRContext *ctx) : b(ctx) {}
   LogicalResult run(func::FuncOp f);
 
 private:
+  friend struct AxisReduce;
   OpBuilder b;
   IRMapping map;
 
@@ -2189,34 +2192,37 @@ LogicalResult Lowering::lowerNorm(Operation *op, Value input, Value scale,
   return success();
 }
 
-/// softmax along one axis: m = max (NaN ignored), s = sum f64(exp(x - m)),
-/// y = f32(f64(exp(x - m)) / s), as the executor computes it.
-LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
-  Location loc = op.getLoc();
-  auto it = cast<RankedTensorType>(op.getInput().getType());
-  if (!it.getElementType().isF32())
-    return err(op) << "only f32 softmax is lowered";
-  int64_t axis = op.getNormalizedAxis(), rank = it.getRank();
-  ArrayRef<int64_t> shape = it.getShape();
-  MLIRContext *ctx = b.getContext();
+/// Reductions of `x` along one axis into a tensor of the other dimensions
+/// (softmax, log_softmax): `reduce(elt, init, extraIn, body)` runs `body`
+/// on (x, extraIn..., acc), the extra inputs being of the reduced shape.
+struct AxisReduce {
+  Lowering &lw;
+  Location loc;
+  Value x;
   SmallVector<int64_t> redShape;
-  SmallVector<AffineExpr> redExprs;
   SmallVector<utils::IteratorType> iters;
-  for (int64_t d = 0; d < rank; ++d) {
-    iters.push_back(d == axis ? utils::IteratorType::reduction
-                              : utils::IteratorType::parallel);
-    if (d != axis) {
-      redShape.push_back(shape[d]);
-      redExprs.push_back(b.getAffineDimExpr(d));
+  AffineMap id, red;
+
+  AxisReduce(Lowering &lw, Location loc, Value x, int64_t axis)
+      : lw(lw), loc(loc), x(x) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(x.getType()).getShape();
+    int64_t rank = shape.size();
+    SmallVector<AffineExpr> redExprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      iters.push_back(d == axis ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+      if (d != axis) {
+        redShape.push_back(shape[d]);
+        redExprs.push_back(lw.b.getAffineDimExpr(d));
+      }
     }
+    id = lw.b.getMultiDimIdentityMap(rank);
+    red = AffineMap::get(rank, 0, redExprs, lw.b.getContext());
   }
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  AffineMap red = AffineMap::get(rank, 0, redExprs, ctx);
-  Value x = get(op.getInput());
-  Type f32 = b.getF32Type(), f64 = b.getF64Type();
-  auto reduce = [&](Type elt, double init, ValueRange extraIn,
-                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-    Value acc = fill(loc, redShape, cst(loc, elt, init));
+
+  Value reduce(Type elt, double init, ValueRange extraIn,
+               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    Value acc = lw.fill(loc, redShape, lw.cst(loc, elt, init));
     SmallVector<Value> ins = {x};
     SmallVector<AffineMap> maps = {id};
     for (Value v : extraIn) {
@@ -2225,11 +2231,30 @@ LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
     }
     maps.push_back(red);
     return linalg::GenericOp::create(
-               b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
+               lw.b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
                [&](OpBuilder &bb, Location l, ValueRange a) {
                  linalg::YieldOp::create(bb, l, body(bb, l, a));
                })
         .getResult(0);
+  }
+};
+
+/// softmax along one axis: m = max (NaN ignored), s = sum f64(exp(x - m)),
+/// y = f32(f64(exp(x - m)) / s), as the executor computes it.
+LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
+  Location loc = op.getLoc();
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  if (!it.getElementType().isF32())
+    return err(op) << "only f32 softmax is lowered";
+  ArrayRef<int64_t> shape = it.getShape();
+  Value x = get(op.getInput());
+  AxisReduce r(*this, loc, x, op.getNormalizedAxis());
+  AffineMap red = r.red;
+  ArrayRef<int64_t> redShape = r.redShape;
+  Type f32 = b.getF32Type(), f64 = b.getF64Type();
+  auto reduce = [&](Type elt, double init, ValueRange extraIn,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+    return r.reduce(elt, init, extraIn, body);
   };
   Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
                    [](OpBuilder &bb, Location l, ValueRange a) -> Value {
@@ -2850,40 +2875,15 @@ LogicalResult Lowering::lowerLogSoftmax(LogSoftmaxOp op) {
   auto it = cast<RankedTensorType>(op.getInput().getType());
   if (!it.getElementType().isF32())
     return err(op) << "only f32 log_softmax is lowered";
-  int64_t axis = op.getNormalizedAxis(), rank = it.getRank();
   ArrayRef<int64_t> shape = it.getShape();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<int64_t> redShape;
-  SmallVector<AffineExpr> redExprs;
-  SmallVector<utils::IteratorType> iters;
-  for (int64_t d = 0; d < rank; ++d) {
-    iters.push_back(d == axis ? utils::IteratorType::reduction
-                              : utils::IteratorType::parallel);
-    if (d != axis) {
-      redShape.push_back(shape[d]);
-      redExprs.push_back(b.getAffineDimExpr(d));
-    }
-  }
-  AffineMap id = b.getMultiDimIdentityMap(rank);
-  AffineMap red = AffineMap::get(rank, 0, redExprs, ctx);
   Value x = get(op.getInput());
+  AxisReduce r(*this, loc, x, op.getNormalizedAxis());
+  AffineMap red = r.red;
+  ArrayRef<int64_t> redShape = r.redShape;
   Type f32 = b.getF32Type(), f64 = b.getF64Type();
   auto reduce = [&](Type elt, double init, ValueRange extraIn,
                     function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-    Value acc = fill(loc, redShape, cst(loc, elt, init));
-    SmallVector<Value> ins = {x};
-    SmallVector<AffineMap> maps = {id};
-    for (Value v : extraIn) {
-      ins.push_back(v);
-      maps.push_back(red);
-    }
-    maps.push_back(red);
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
-               [&](OpBuilder &bb, Location l, ValueRange a) {
-                 linalg::YieldOp::create(bb, l, body(bb, l, a));
-               })
-        .getResult(0);
+    return r.reduce(elt, init, extraIn, body);
   };
   Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
                    [](OpBuilder &bb, Location l, ValueRange a) -> Value {
