@@ -132,10 +132,32 @@ ArtifactRunner::open(llvm::StringRef dir, unsigned numThreads, uint32_t isaMask,
     error = qcrt_last_error();
     return failure();
   }
-  for (int32_t i = 0; i < qcrt_num_inputs(runner->impl->model); ++i)
-    runner->inNames.push_back(qcrt_input_info(runner->impl->model, i)->name);
-  for (int32_t i = 0; i < qcrt_num_outputs(runner->impl->model); ++i)
-    runner->outNames.push_back(qcrt_output_info(runner->impl->model, i)->name);
+  auto spec = [&](const qcrt_tensor_info *info) -> std::optional<Spec> {
+    std::optional<DType> dt = dtypeOf(info->dtype);
+    if (!dt)
+      return std::nullopt;
+    return Spec{*dt, llvm::SmallVector<int64_t>(info->dims, info->dims + info->rank)};
+  };
+  for (int32_t i = 0; i < qcrt_num_inputs(runner->impl->model); ++i) {
+    const qcrt_tensor_info *info = qcrt_input_info(runner->impl->model, i);
+    std::optional<Spec> s = spec(info);
+    if (!s) {
+      error = dir.str() + ": input '" + info->name + "' has an unsupported dtype";
+      return failure();
+    }
+    runner->inNames.push_back(info->name);
+    runner->inSpecs.push_back(*s);
+  }
+  for (int32_t i = 0; i < qcrt_num_outputs(runner->impl->model); ++i) {
+    const qcrt_tensor_info *info = qcrt_output_info(runner->impl->model, i);
+    std::optional<Spec> s = spec(info);
+    if (!s) {
+      error = dir.str() + ": output '" + info->name + "' has an unsupported dtype";
+      return failure();
+    }
+    runner->outNames.push_back(info->name);
+    runner->outSpecs.push_back(*s);
+  }
   return runner;
 }
 

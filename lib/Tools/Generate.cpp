@@ -10,6 +10,7 @@
 #include "qc/Executor/Npy.h"
 #include "qc/Import/LLM/Llama2c.h"
 #include "qc/Import/LLM/Tokenizer.h"
+#include "qc/Tools/ArtifactRunner.h"
 #include "qc/Tools/ModelLoader.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -134,7 +135,33 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   std::unique_ptr<Llama2cCheckpoint> ckpt;
   FailureOr<std::unique_ptr<Executor>> decode = std::unique_ptr<Executor>();
   int64_t vocab = 0, Smax = 0;
-  if (opts.stepGraph) {
+  // A compiled artifact of the one-token step (quant-compile CKPT -o X.qc):
+  // the generated code through the runtime.
+  std::unique_ptr<ArtifactRunner> artifact;
+  std::vector<ArtifactRunner::Spec> cacheSpecs;
+  if (opts.stepGraph && ArtifactRunner::isArtifact(opts.checkpoint)) {
+    auto opened = ArtifactRunner::open(opts.checkpoint, opts.numThreads,
+                                       0xffffffffu, error);
+    if (failed(opened))
+      return fail(error);
+    artifact = std::move(*opened);
+    ArrayRef<std::string> names = artifact->inputNames();
+    ArrayRef<ArtifactRunner::Spec> in = artifact->inputSpecs(),
+                                   out = artifact->outputSpecs();
+    bool ok = names.size() >= 3 && names[0] == "tokens" && names[1] == "pos" &&
+              names[2] == "mask" && in[0].shape == ArrayRef<int64_t>{1, 1} &&
+              in[2].shape.size() == 4 && out.size() == names.size() - 2 &&
+              out[0].shape.size() == 3 && out[0].shape[1] == 1 &&
+              out[0].dtype == DType::F32;
+    if (!ok)
+      return fail(opts.checkpoint + ": not a one-token Llama step artifact "
+                  "(inputs tokens : [1, 1], pos, mask, caches; outputs logits "
+                  ": [1, 1, V], caches), as quant-compile writes for a "
+                  "llama2.c checkpoint");
+    Smax = in[2].shape[3];
+    vocab = out[0].shape[2];
+    cacheSpecs.assign(in.begin() + 3, in.end());
+  } else if (opts.stepGraph) {
     // A step graph written by quant-compile (possibly quantized): its
     // `main` takes one token per step.
     module = loadModel(&ctx, opts.checkpoint, {});
@@ -205,7 +232,9 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
 
   // Empty caches of the types the step takes.
   std::vector<Tensor> caches;
-  for (Type t : (*decode)->inputTypes().drop_front(3)) {
+  for (const ArtifactRunner::Spec &c : cacheSpecs)
+    caches.emplace_back(c.dtype, c.shape);
+  for (Type t : artifact ? ArrayRef<Type>() : (*decode)->inputTypes().drop_front(3)) {
     auto type = cast<RankedTensorType>(t);
     Type elt = type.getElementType();
     if (auto q = dyn_cast<quant::QuantizedType>(elt))
@@ -218,7 +247,7 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
 
   // One step: S tokens at `pos`; returns the last token's logits and
   // replaces the caches.
-  auto step = [&](Executor &exe, ArrayRef<int32_t> tokens, int64_t pos,
+  auto step = [&](Executor *exe, ArrayRef<int32_t> tokens, int64_t pos,
                   std::vector<float> &logits) -> LogicalResult {
     int64_t s = int64_t(tokens.size());
     Tensor ids(DType::I64, {1, s});
@@ -228,7 +257,8 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
     posT.data<int64_t>()[0] = pos;
     std::vector<Tensor> inputs = {ids, posT, stepMask(s, pos, Smax)};
     inputs.insert(inputs.end(), caches.begin(), caches.end());
-    FailureOr<std::vector<Tensor>> out = exe.run(inputs, error);
+    FailureOr<std::vector<Tensor>> out =
+        exe ? exe->run(inputs, error) : artifact->run(inputs, error);
     if (failed(out))
       return failure();
     const Tensor &l = (*out)[0];
@@ -247,12 +277,12 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   std::vector<float> logits;
   start = std::chrono::steady_clock::now();
   if (*prefill) {
-    if (failed(step(**prefill, prompt, 0, logits)))
+    if (failed(step(prefill->get(), prompt, 0, logits)))
       return fail(error);
   } else {
     // Without a prefill function the prompt runs one token per step.
     for (int64_t i = 0; i < P; ++i)
-      if (failed(step(**decode, {prompt[i]}, i, logits)))
+      if (failed(step(decode->get(), {prompt[i]}, i, logits)))
         return fail(error);
   }
   double prefillSeconds = secondsSince(start);
@@ -278,7 +308,7 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
     prev = next;
     if (int64_t(generated.size()) == opts.numTokens || pos >= Smax)
       break;
-    if (failed(step(**decode, {next}, pos, logits)))
+    if (failed(step(decode->get(), {next}, pos, logits)))
       return fail(error);
     ++pos;
     ++decodeSteps;

@@ -322,8 +322,9 @@ int qc::quantRunMain(int argc, char **argv) {
                  (isLlama2cPath(opts.model) && opts.inputs.empty());
   // A step graph compiled from a checkpoint generates text when given a
   // tokenizer.
-  bool stepGraph = !llama2c && !opts.tokenizer.empty() &&
-                   !ArtifactRunner::isArtifact(opts.model);
+  // A step graph (.mlir) or its compiled artifact (.qc) generates text when
+  // given a tokenizer.
+  bool stepGraph = !llama2c && !opts.tokenizer.empty();
   if (llama2c || stepGraph) {
     if (!opts.inputs.empty())
       return fail("--input does not apply to text generation: give --prompt");

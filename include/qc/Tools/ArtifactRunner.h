@@ -33,6 +33,13 @@ public:
 
   llvm::ArrayRef<std::string> inputNames() const { return inNames; }
   llvm::ArrayRef<std::string> outputNames() const { return outNames; }
+  /// Element type and shape of an input or output, as the manifest says.
+  struct Spec {
+    DType dtype;
+    llvm::SmallVector<int64_t> shape;
+  };
+  llvm::ArrayRef<Spec> inputSpecs() const { return inSpecs; }
+  llvm::ArrayRef<Spec> outputSpecs() const { return outSpecs; }
   /// The ISA variant the runtime picked.
   llvm::StringRef variant() const;
   /// Runs once; inputs must match the manifest's dtypes and shapes.
@@ -44,6 +51,7 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl;
   std::vector<std::string> inNames, outNames;
+  std::vector<Spec> inSpecs, outSpecs;
 };
 
 } // namespace mlir::qc
