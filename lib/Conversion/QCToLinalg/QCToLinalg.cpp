@@ -2250,13 +2250,8 @@ LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
   Value x = get(op.getInput());
   AxisReduce r(*this, loc, x, op.getNormalizedAxis());
   AffineMap red = r.red;
-  ArrayRef<int64_t> redShape = r.redShape;
   Type f32 = b.getF32Type(), f64 = b.getF64Type();
-  auto reduce = [&](Type elt, double init, ValueRange extraIn,
-                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-    return r.reduce(elt, init, extraIn, body);
-  };
-  Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
+  Value m = r.reduce(f32, -std::numeric_limits<double>::infinity(), {},
                    [](OpBuilder &bb, Location l, ValueRange a) -> Value {
                      return arith::MaxNumFOp::create(bb, l, a[1], a[0]);
                    });
@@ -2264,7 +2259,7 @@ LogicalResult Lowering::lowerSoftmax(SoftmaxOp op) {
     return arith::ExtFOp::create(
         bb, l, f64, Value(math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, v, mx))));
   };
-  Value sum = reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+  Value sum = r.reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
     return arith::AddFOp::create(bb, l, a[2], expShift(bb, l, a[0], a[1]));
   });
   Value y = elementwise(
@@ -2879,23 +2874,18 @@ LogicalResult Lowering::lowerLogSoftmax(LogSoftmaxOp op) {
   Value x = get(op.getInput());
   AxisReduce r(*this, loc, x, op.getNormalizedAxis());
   AffineMap red = r.red;
-  ArrayRef<int64_t> redShape = r.redShape;
   Type f32 = b.getF32Type(), f64 = b.getF64Type();
-  auto reduce = [&](Type elt, double init, ValueRange extraIn,
-                    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
-    return r.reduce(elt, init, extraIn, body);
-  };
-  Value m = reduce(f32, -std::numeric_limits<double>::infinity(), {},
+  Value m = r.reduce(f32, -std::numeric_limits<double>::infinity(), {},
                    [](OpBuilder &bb, Location l, ValueRange a) -> Value {
                      Value gt = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT,
                                                       a[0], a[1]);
                      return arith::SelectOp::create(bb, l, gt, a[0], a[1]);
                    });
-  Value sum = reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
+  Value sum = r.reduce(f64, 0.0, {m}, [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
     Value e = math::ExpOp::create(bb, l, arith::SubFOp::create(bb, l, a[0], a[1]));
     return arith::AddFOp::create(bb, l, a[2], arith::ExtFOp::create(bb, l, f64, e));
   });
-  Value logSum = elementwise(loc, {sum}, redShape, f32,
+  Value logSum = elementwise(loc, {sum}, r.redShape, f32,
                              [&](OpBuilder &bb, Location l, ValueRange a) -> Value {
                                return arith::TruncFOp::create(
                                    bb, l, f32, math::LogOp::create(bb, l, a[0]));
