@@ -119,6 +119,11 @@ def table(title, header, rows, notes=()):
     print(flush=True)
 
 
+def ratio(a, b):
+    """a / b to two decimals; "–" when b rounds to nothing (tiny --smoke shapes)."""
+    return fmt(a / b, 2) if b > 0 else "–"
+
+
 def median(xs):
     return statistics.median(xs)
 
@@ -692,7 +697,7 @@ class Bench:
                 for isa in (None, "base"):
                     ms, variant = self.qc_time(art, {"x": x}, t, isa)
                     rows.append([f"{m}x{k}x{n}", t, variant + (" (`--isa base`)" if isa else ""),
-                                 fmt(ms), fmt(ort), fmt(ort / ms, 2)])
+                                 fmt(ms), fmt(ort), ratio(ort, ms)])
         table("x86-64: int8 GEMM, quantc artifact vs ONNX Runtime MatMulInteger",
               ["M×K×N", "threads", "quantc variant", "quantc ms", "ORT 1.30 ms (u8×s8)", "ORT / quantc"],
               rows,
@@ -729,8 +734,8 @@ class Bench:
                 for isa in (None, "base"):
                     ms, variant = self.qc_time(art, {"x": x}, t, isa)
                     rows.append([f"{m}x{k}x{n}", t, variant + (" (`--isa base`)" if isa else ""),
-                                 fmt(ms), fmt(ort[0]), fmt(ort[4]), fmt(ort[0] / ms, 2),
-                                 fmt(ort[4] / ms, 2)])
+                                 fmt(ms), fmt(ort[0]), fmt(ort[4]), ratio(ort[0], ms),
+                                 ratio(ort[4], ms)])
         table("x86-64: 4-bit block-32 matvec/matmul, quantc `w4a8-dynamic` artifact vs ONNX Runtime "
               "MatMulNBits",
               ["M×K×N", "threads", "quantc variant", "quantc ms", "ORT ms (fp32 compute)",

@@ -152,7 +152,7 @@ LogicalResult timedRuns(const Options &opts, Once once,
 }
 
 void printRunTimes(const Options &opts, const RunTimes &times) {
-  llvm::errs() << llvm::format("run times: median %.3f ms, min %.3f ms over "
+  llvm::errs() << llvm::format("run times: median %.6f ms, min %.6f ms over "
                                "%zu runs after %u warm-up runs\n",
                                times.median(), times.min(), times.ms.size(),
                                unsigned(opts.warmup));
