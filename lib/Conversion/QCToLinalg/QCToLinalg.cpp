@@ -2371,7 +2371,7 @@ LogicalResult Lowering::lowerRoPE(RoPEOp op) {
   set(op.getResult(),
       elementwise(loc, {}, shape, b.getF32Type(),
                   [&](OpBuilder &bb, Location l, ValueRange) -> Value {
-                    Type f32 = bb.getF32Type(), index = bb.getIndexType();
+                    Type f32 = bb.getF32Type();
                     auto ci = [&](int64_t v) { return arith::ConstantIndexOp::create(bb, l, v); };
                     auto cf = [&](float v) {
                       return arith::ConstantOp::create(bb, l, bb.getF32FloatAttr(v));
@@ -2423,7 +2423,6 @@ LogicalResult Lowering::lowerRoPE(RoPEOp op) {
                                                      arith::MulFOp::create(bb, l, bv, c));
                     Value rot = arith::SelectOp::create(bb, l, first, r1, r2);
                     Value inRotary = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ult, d, ci(r));
-                    (void)index;
                     return arith::SelectOp::create(bb, l, inRotary, rot, xv);
                   }));
   return success();
@@ -2481,7 +2480,7 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   ArrayRef<int64_t> qs = qt.getShape();
   ArrayRef<int64_t> ks = cast<RankedTensorType>(op.getKey().getType()).getShape();
   ArrayRef<int64_t> vs = cast<RankedTensorType>(op.getValue().getType()).getShape();
-  int64_t B = qs[0], Hq = qs[1], Sq = qs[2], D = qs[3], Skv = ks[2], Dv = vs[3];
+  int64_t B = qs[0], Hq = qs[1], Sq = qs[2], Skv = ks[2], Dv = vs[3];
   int64_t G = Hq / ks[1];
   bool causal = op.getCausal();
   MLIRContext *ctx = b.getContext();
@@ -2489,22 +2488,27 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
   using utils::IteratorType;
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   Value q = get(op.getQuery()), k = get(op.getKey()), v = get(op.getValue());
+  // out[b, h, i, e] = sum_r lhs[b, h, i, r] * rhs(b, h / G, r, e) in r
+  // order, from 0; `rhsMap` places (b, h / G, r, e) in rhs (dims: b, h, i, e, r).
+  auto product = [&](Value lhs, Value rhs, AffineMap rhsMap, int64_t cols) {
+    Value init = fill(loc, {B, Hq, Sq, cols}, cst(loc, f32, 0.0));
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs}, ValueRange{init},
+               SmallVector<AffineMap>{AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
+                                      rhsMap,
+                                      AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
+               SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                         IteratorType::parallel, IteratorType::parallel,
+                                         IteratorType::reduction},
+               [&](OpBuilder &bb, Location l, ValueRange a) {
+                 Value pr = arith::MulFOp::create(bb, l, a[0], a[1]);
+                 linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], pr)));
+               })
+        .getResult(0);
+  };
   // S[b, h, i, j] = sum_d q[b, h, i, d] * k[b, h / G, j, d]
-  Value s0 = fill(loc, {B, Hq, Sq, Skv}, cst(loc, f32, 0.0));
-  Value S = linalg::GenericOp::create(
-                b, loc, TypeRange{s0.getType()}, ValueRange{q, k}, ValueRange{s0},
-                SmallVector<AffineMap>{
-                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                    AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(3), d(4)}, ctx),
-                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-                SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                          IteratorType::parallel, IteratorType::parallel,
-                                          IteratorType::reduction},
-                [&](OpBuilder &bb, Location l, ValueRange a) {
-                  Value p = arith::MulFOp::create(bb, l, a[0], a[1]);
-                  linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], p)));
-                })
-                .getResult(0);
+  Value S = product(q, k, AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(3), d(4)}, ctx),
+                    Skv);
   // s = S * scale (+ mask), -inf past the causal limit.
   SmallVector<Value> ins = {S};
   SmallVector<std::pair<Value, AffineMap>> extra;
@@ -2572,23 +2576,9 @@ LogicalResult Lowering::lowerAttention(AttentionOp op) {
                         },
                         {{sum, row}});
   // O[b, h, i, e] = sum_j p[b, h, i, j] * v[b, h / G, j, e]
-  Value o0 = fill(loc, {B, Hq, Sq, Dv}, cst(loc, f32, 0.0));
-  Value O = linalg::GenericOp::create(
-                b, loc, TypeRange{o0.getType()}, ValueRange{p, v}, ValueRange{o0},
-                SmallVector<AffineMap>{
-                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(4)}, ctx),
-                    AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(4), d(3)}, ctx),
-                    AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
-                SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                          IteratorType::parallel, IteratorType::parallel,
-                                          IteratorType::reduction},
-                [&](OpBuilder &bb, Location l, ValueRange a) {
-                  Value pr = arith::MulFOp::create(bb, l, a[0], a[1]);
-                  linalg::YieldOp::create(bb, l, Value(arith::AddFOp::create(bb, l, a[2], pr)));
-                })
-                .getResult(0);
+  Value O = product(p, v, AffineMap::get(5, 0, {d(0), d(1).floorDiv(G), d(4), d(3)}, ctx),
+                    Dv);
   set(op.getResult(), O);
-  (void)D;
   return success();
 }
 
