@@ -6,7 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qc/Executor/Executor.h"
-#include "qc/Import/LLM/Llama2c.h"
+#include "qc/Import/LLM/Checkpoint.h"
 #include "qc/Import/LLM/Tokenizer.h"
 #include "qc/InitAll.h"
 
@@ -200,7 +200,7 @@ TEST(LLMLlamaStep, PrefillEqualsDecodeSteps) {
     MLIRContext ctx(registry);
     ctx.loadAllAvailableDialects();
     OwningOpRef<ModuleOp> module =
-        importLlama2c(&ctx, f.path, {{"prefill", 3, false}, {"decode", 1, true}});
+        importLlamaCheckpoint(&ctx, f.path, {{"prefill", 3, false}, {"decode", 1, true}});
     ASSERT_TRUE(module);
     auto prefill = Executor::create(module->lookupSymbol<func::FuncOp>("prefill"));
     auto decode = Executor::create(module->lookupSymbol<func::FuncOp>("decode"));

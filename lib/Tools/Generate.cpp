@@ -8,12 +8,8 @@
 
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
-#include "qc/Import/LLM/Llama2c.h"
 #include "qc/Import/LLM/Tokenizer.h"
-#include "qc/Tools/ArtifactRunner.h"
-#include "qc/Tools/ModelLoader.h"
-
-#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "qc/Tools/LlamaSession.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Format.h"
@@ -103,102 +99,29 @@ double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
       .count();
 }
-
-/// The additive mask of a step of `s` tokens at `pos`: query i (at position
-/// pos + i) sees keys 0 ... pos + i.
-Tensor stepMask(int64_t s, int64_t pos, int64_t smax) {
-  Tensor m(DType::F32, {1, 1, s, smax});
-  float *p = m.data<float>();
-  for (int64_t i = 0; i < s; ++i)
-    for (int64_t j = 0; j < smax; ++j)
-      p[i * smax + j] =
-          j <= pos + i ? 0.0f : -std::numeric_limits<float>::infinity();
-  return m;
-}
 } // namespace
 
 int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   std::string error;
-  if (opts.tokenizer.empty())
-    return fail("generating text needs --tokenizer FILE (llama2.c's "
-                "tokenizer.bin format)");
   if (opts.numTokens < 0)
     return fail("-n must not be negative");
   if (opts.temperature < 0)
     return fail("--temperature must not be negative");
-  ctx.loadAllAvailableDialects();
-  ExecutorOptions execOptions;
-  execOptions.numThreads = opts.numThreads;
 
   auto start = std::chrono::steady_clock::now();
-  OwningOpRef<ModuleOp> module;
-  std::unique_ptr<Llama2cCheckpoint> ckpt;
-  FailureOr<std::unique_ptr<Executor>> decode = std::unique_ptr<Executor>();
-  int64_t vocab = 0, Smax = 0;
-  // A compiled artifact of the one-token step (quant-compile CKPT -o X.qc):
-  // the generated code through the runtime.
-  std::unique_ptr<ArtifactRunner> artifact;
-  std::vector<ArtifactRunner::Spec> cacheSpecs;
-  if (opts.stepGraph && ArtifactRunner::isArtifact(opts.checkpoint)) {
-    auto opened = ArtifactRunner::open(opts.checkpoint, opts.numThreads,
-                                       0xffffffffu, error);
-    if (failed(opened))
-      return fail(error);
-    artifact = std::move(*opened);
-    ArrayRef<std::string> names = artifact->inputNames();
-    ArrayRef<ArtifactRunner::Spec> in = artifact->inputSpecs(),
-                                   out = artifact->outputSpecs();
-    bool ok = names.size() >= 3 && names[0] == "tokens" && names[1] == "pos" &&
-              names[2] == "mask" && in[0].shape == ArrayRef<int64_t>{1, 1} &&
-              in[2].shape.size() == 4 && out.size() == names.size() - 2 &&
-              out[0].shape.size() == 3 && out[0].shape[1] == 1 &&
-              out[0].dtype == DType::F32;
-    if (!ok)
-      return fail(opts.checkpoint + ": not a one-token Llama step artifact "
-                  "(inputs tokens : [1, 1], pos, mask, caches; outputs logits "
-                  ": [1, 1, V], caches), as quant-compile writes for a "
-                  "llama2.c checkpoint");
-    Smax = in[2].shape[3];
-    vocab = out[0].shape[2];
-    cacheSpecs.assign(in.begin() + 3, in.end());
-  } else if (opts.stepGraph) {
-    // A step graph written by quant-compile (possibly quantized): its
-    // `main` takes one token per step.
-    module = loadModel(&ctx, opts.checkpoint, {});
-    if (!module)
-      return 1;
-    func::FuncOp fn = findEntryFunction(*module, "");
-    if (!fn)
-      return 1;
-    decode = Executor::create(fn, execOptions);
-    if (failed(decode))
-      return 1;
-    ArrayRef<std::string> names = (*decode)->inputNames();
-    ArrayRef<Type> types = (*decode)->inputTypes();
-    auto shapeOf = [](Type t) { return cast<RankedTensorType>(t).getShape(); };
-    bool ok = names.size() >= 3 && names[0] == "tokens" && names[1] == "pos" &&
-              names[2] == "mask" &&
-              shapeOf(types[0]) == ArrayRef<int64_t>{1, 1} &&
-              shapeOf(types[2]).size() == 4 &&
-              (*decode)->outputTypes().size() == names.size() - 2 &&
-              shapeOf((*decode)->outputTypes()[0]).size() == 3 &&
-              shapeOf((*decode)->outputTypes()[0])[1] == 1;
-    if (!ok)
-      return fail(opts.checkpoint + ": not a one-token Llama step graph (inputs "
-                  "tokens : [1, 1], pos, mask, caches; outputs logits : [1, "
-                  "1, V], caches), as quant-compile writes for a llama2.c "
-                  "checkpoint");
-    Smax = shapeOf(types[2])[3];
-    vocab = shapeOf((*decode)->outputTypes()[0])[2];
-  } else {
-    auto read = readLlama2cCheckpoint(opts.checkpoint, error);
-    if (failed(read))
-      return fail(error);
-    ckpt = std::move(*read);
-    vocab = ckpt->config.vocabSize;
-    Smax = ckpt->config.maxSeqLen;
-  }
-  auto tok = Tokenizer::load(opts.tokenizer, vocab, error);
+  auto session = LlamaSession::open(ctx, opts.checkpoint, opts.stepGraph,
+                                    opts.llama2c, opts.numThreads, error);
+  if (failed(session))
+    return fail(error);
+  LlamaSession &model = **session;
+  const int64_t vocab = model.vocabSize(), Smax = model.contextSize();
+  std::string tokenizerPath =
+      opts.tokenizer.empty() ? model.defaultTokenizer() : opts.tokenizer;
+  if (tokenizerPath.empty())
+    return fail("generating text needs --tokenizer FILE (tokenizer.bin, "
+                "tokenizer.model or tokenizer.json): " + opts.checkpoint +
+                " has none beside it");
+  auto tok = Tokenizer::load(tokenizerPath, vocab, error);
   if (failed(tok))
     return fail(error);
 
@@ -208,65 +131,10 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   if (P >= Smax)
     return fail("the prompt has " + Twine(P) + " tokens; the model's context "
                 "holds " + Twine(Smax));
-
-  FailureOr<std::unique_ptr<Executor>> prefill = std::unique_ptr<Executor>();
-  if (!opts.stepGraph) {
-    module = ModuleOp::create(FileLineColLoc::get(&ctx, opts.checkpoint, 0, 0));
-    SmallVector<LlamaStepSpec> specs = {{"decode", 1, true}};
-    if (P > 1)
-      specs.push_back({"prefill", P, true});
-    if (failed(buildLlamaSteps(*module, ckpt->config, ckpt->lookup(), specs)))
-      return 1;
-    decode = Executor::create(module->lookupSymbol<func::FuncOp>("decode"),
-                              execOptions);
-    if (failed(decode))
-      return 1;
-    if (P > 1) {
-      prefill = Executor::create(
-          module->lookupSymbol<func::FuncOp>("prefill"), execOptions);
-      if (failed(prefill))
-        return 1;
-    }
-  }
+  if (failed(model.prepare(P, /*allRows=*/false, error)) ||
+      failed(model.prepare(1, /*allRows=*/false, error)))
+    return fail(error);
   double loadSeconds = secondsSince(start);
-
-  // Empty caches of the types the step takes.
-  std::vector<Tensor> caches;
-  for (const ArtifactRunner::Spec &c : cacheSpecs)
-    caches.emplace_back(c.dtype, c.shape);
-  for (Type t : artifact ? ArrayRef<Type>() : (*decode)->inputTypes().drop_front(3)) {
-    auto type = cast<RankedTensorType>(t);
-    Type elt = type.getElementType();
-    if (auto q = dyn_cast<quant::QuantizedType>(elt))
-      elt = q.getStorageType();
-    std::optional<DType> dtype = dtypeFromType(elt);
-    if (!dtype)
-      return fail("unsupported KV cache type");
-    caches.emplace_back(*dtype, type.getShape());
-  }
-
-  // One step: S tokens at `pos`; returns the last token's logits and
-  // replaces the caches.
-  auto step = [&](Executor *exe, ArrayRef<int32_t> tokens, int64_t pos,
-                  std::vector<float> &logits) -> LogicalResult {
-    int64_t s = int64_t(tokens.size());
-    Tensor ids(DType::I64, {1, s});
-    for (int64_t i = 0; i < s; ++i)
-      ids.data<int64_t>()[i] = tokens[i];
-    Tensor posT(DType::I64, ArrayRef<int64_t>{});
-    posT.data<int64_t>()[0] = pos;
-    std::vector<Tensor> inputs = {ids, posT, stepMask(s, pos, Smax)};
-    inputs.insert(inputs.end(), caches.begin(), caches.end());
-    FailureOr<std::vector<Tensor>> out =
-        exe ? exe->run(inputs, error) : artifact->run(inputs, error);
-    if (failed(out))
-      return failure();
-    const Tensor &l = (*out)[0];
-    logits.assign(l.data<float>(), l.data<float>() + l.numElements());
-    for (size_t i = 0; i < caches.size(); ++i)
-      caches[i] = (*out)[i + 1];
-    return success();
-  };
 
   std::string text;
   for (int64_t i = 1; i < P; ++i)
@@ -276,15 +144,8 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
 
   std::vector<float> logits;
   start = std::chrono::steady_clock::now();
-  if (*prefill) {
-    if (failed(step(prefill->get(), prompt, 0, logits)))
-      return fail(error);
-  } else {
-    // Without a prefill function the prompt runs one token per step.
-    for (int64_t i = 0; i < P; ++i)
-      if (failed(step(decode->get(), {prompt[i]}, i, logits)))
-        return fail(error);
-  }
+  if (failed(model.step(prompt, 0, /*allRows=*/false, logits, error)))
+    return fail(error);
   double prefillSeconds = secondsSince(start);
   if (!opts.firstLogitsPath.empty()) {
     Tensor l = Tensor::fromBytes(DType::F32, {1, vocab}, logits.data());
@@ -308,7 +169,7 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
     prev = next;
     if (int64_t(generated.size()) == opts.numTokens || pos >= Smax)
       break;
-    if (failed(step(decode->get(), {next}, pos, logits)))
+    if (failed(model.step({next}, pos, /*allRows=*/false, logits, error)))
       return fail(error);
     ++pos;
     ++decodeSteps;

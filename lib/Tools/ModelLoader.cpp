@@ -10,7 +10,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/Path.h"
 
-#include "qc/Import/LLM/Llama2c.h"
+#include "qc/Import/LLM/Checkpoint.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 
 using namespace mlir;
@@ -56,7 +56,7 @@ qc::loadModel(MLIRContext *ctx, StringRef path,
       options.inputShapes[entry.getKey()] = entry.getValue();
     return importONNXModel(ctx, path, options);
   }
-  if (isLlama2cPath(path)) {
+  if (isLlamaCheckpointPath(path)) {
     // One decoding step as `main`; `--input-shape tokens=1xS` sets the
     // number of tokens per step (default 1).
     LlamaStepSpec spec;
@@ -64,13 +64,13 @@ qc::loadModel(MLIRContext *ctx, StringRef path,
       ArrayRef<int64_t> dims = entry.getValue();
       if (entry.getKey() != "tokens" || dims.size() != 2 || dims[0] != 1) {
         emitError(UnknownLoc::get(ctx))
-            << "--input-shape for a llama2.c checkpoint: only tokens=1xS "
+            << "--input-shape for a Llama checkpoint: only tokens=1xS "
                "(tokens per step) can be set";
         return nullptr;
       }
       spec.seqLen = dims[1];
     }
-    return importLlama2c(ctx, path, {spec});
+    return importLlamaCheckpoint(ctx, path, {spec});
   }
   if (!inputShapes.empty()) {
     emitError(UnknownLoc::get(ctx))

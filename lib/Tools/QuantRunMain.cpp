@@ -15,7 +15,7 @@
 #include "qc/Executor/Executor.h"
 #include "qc/Executor/Npy.h"
 #include "qc/InitAll.h"
-#include "qc/Import/LLM/Llama2c.h"
+#include "qc/Import/LLM/Checkpoint.h"
 #include "qc/Tools/Generate.h"
 #include "qc/Tools/ModelLoader.h"
 
@@ -319,7 +319,7 @@ int qc::quantRunMain(int argc, char **argv) {
   if (opts.format != "auto" && opts.format != "llama2c")
     return fail("--format must be auto or llama2c");
   bool llama2c = opts.format == "llama2c" ||
-                 (isLlama2cPath(opts.model) && opts.inputs.empty());
+                 (isLlamaCheckpointPath(opts.model) && opts.inputs.empty());
   // A step graph compiled from a checkpoint generates text when given a
   // tokenizer.
   // A step graph (.mlir) or its compiled artifact (.qc) generates text when
@@ -331,6 +331,7 @@ int qc::quantRunMain(int argc, char **argv) {
     GenerateOptions gen;
     gen.checkpoint = opts.model;
     gen.stepGraph = stepGraph;
+    gen.llama2c = opts.format == "llama2c";
     gen.tokenizer = opts.tokenizer;
     gen.prompt = opts.prompt;
     gen.numTokens = opts.numTokens;

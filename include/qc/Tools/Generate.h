@@ -20,11 +20,13 @@
 namespace mlir::qc {
 
 struct GenerateOptions {
-  /// A llama2.c checkpoint, or (with stepGraph) an .mlir step graph as
-  /// quant-compile writes it for one (one token per step; it may be
-  /// quantized).
+  /// A Llama checkpoint (llama2.c .bin, Hugging Face directory), or (with
+  /// stepGraph) an .mlir step graph or .qc artifact as quant-compile writes
+  /// them for one (one token per step; it may be quantized).
   std::string checkpoint;
   bool stepGraph = false;
+  /// Read the checkpoint as llama2.c's format whatever its name.
+  bool llama2c = false;
   std::string tokenizer;
   std::string prompt;
   /// New tokens to generate (fewer when the context fills up or the model

@@ -4,33 +4,26 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "qc/Import/LLM/Llama2c.h"
+#include "qc/Import/LLM/Checkpoint.h"
 
 #include "qc/Dialect/QC/IR/QCDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace mlir::qc;
 
-LlamaWeightLookup Llama2cCheckpoint::lookup() const {
-  return [this](StringRef name) -> std::optional<LlamaTensor> {
-    auto it = tensors.find(name);
-    if (it == tensors.end())
-      return std::nullopt;
-    return it->second;
-  };
-}
-
 bool qc::isLlama2cPath(StringRef path) {
   return llvm::sys::path::extension(path) == ".bin";
 }
 
-FailureOr<std::unique_ptr<Llama2cCheckpoint>>
+FailureOr<std::unique_ptr<LlamaCheckpoint>>
 qc::readLlama2cCheckpoint(StringRef path, std::string &error) {
   auto fail = [&](const Twine &why) {
     error = (path + ": " + why).str();
@@ -48,11 +41,13 @@ qc::readLlama2cCheckpoint(StringRef path, std::string &error) {
   if (!buffer)
     return fail("cannot read the llama2.c checkpoint: " +
                 buffer.getError().message());
-  auto ckpt = std::make_unique<Llama2cCheckpoint>();
+  auto ckpt = std::make_unique<LlamaCheckpoint>();
   ckpt->path = path.str();
-  ckpt->file = std::move(*buffer);
-  const char *base = ckpt->file->getBufferStart();
-  int64_t size = ckpt->file->getBufferSize();
+  ckpt->format = "llama2c";
+  std::shared_ptr<llvm::MemoryBuffer> file = std::move(*buffer);
+  ckpt->storage = file;
+  const char *base = file->getBufferStart();
+  int64_t size = file->getBufferSize();
 
   int32_t h[7];
   for (int i = 0; i < 7; ++i)
@@ -122,6 +117,7 @@ qc::readLlama2cCheckpoint(StringRef path, std::string &error) {
                 Twine(size - expected) +
                 " extra bytes: another format or version?)");
 
+  auto tensors = std::make_shared<llvm::StringMap<LlamaTensor>>();
   const float *p = reinterpret_cast<const float *>(base + headerBytes);
   for (const Entry &e : entries) {
     int64_t n = 1;
@@ -132,23 +128,59 @@ qc::readLlama2cCheckpoint(StringRef path, std::string &error) {
       continue;
     }
     if (!e.perLayer) {
-      ckpt->tensors[e.name] = LlamaTensor{ArrayRef<float>(p, n), e.shape};
+      (*tensors)[e.name] = LlamaTensor{ArrayRef<float>(p, n), e.shape, nullptr};
       p += n;
       continue;
     }
     for (int64_t l = 0; l < L; ++l, p += n)
-      ckpt->tensors["layers." + std::to_string(l) + "." + e.name] =
-          LlamaTensor{ArrayRef<float>(p, n), e.shape};
+      (*tensors)["layers." + std::to_string(l) + "." + e.name] =
+          LlamaTensor{ArrayRef<float>(p, n), e.shape, nullptr};
+  }
+  // The views point into `file`, which the lookup keeps alive.
+  ckpt->lookupFn = [tensors, file](StringRef name) -> std::optional<LlamaTensor> {
+    auto it = tensors->find(name);
+    if (it == tensors->end())
+      return std::nullopt;
+    return it->second;
+  };
+
+  // llama2.c ships its tokenizers as tokenizer.bin or tok<vocab>.bin.
+  SmallString<256> dir = llvm::sys::path::parent_path(path);
+  for (std::string name : {std::string("tokenizer.bin"),
+                           "tok" + std::to_string(c.vocabSize) + ".bin"}) {
+    SmallString<256> candidate = dir;
+    llvm::sys::path::append(candidate, name);
+    if (llvm::sys::fs::exists(candidate)) {
+      ckpt->tokenizerPath = candidate.str().str();
+      break;
+    }
   }
   return ckpt;
 }
 
-OwningOpRef<ModuleOp> qc::importLlama2c(MLIRContext *ctx, StringRef path,
-                                        ArrayRef<LlamaStepSpec> steps) {
+bool qc::isLlamaCheckpointPath(StringRef path) {
+  if (isLlama2cPath(path) || path.ends_with(".safetensors") ||
+      path.ends_with(".safetensors.index.json"))
+    return true;
+  SmallString<256> config(path);
+  llvm::sys::path::append(config, "config.json");
+  return llvm::sys::fs::is_directory(path) && llvm::sys::fs::exists(config);
+}
+
+FailureOr<std::unique_ptr<LlamaCheckpoint>>
+qc::openLlamaCheckpoint(StringRef path, std::string &error) {
+  if (isLlama2cPath(path))
+    return readLlama2cCheckpoint(path, error);
+  return readHFLlamaCheckpoint(path, error);
+}
+
+OwningOpRef<ModuleOp> qc::importLlamaCheckpoint(MLIRContext *ctx,
+                                                StringRef path,
+                                                ArrayRef<LlamaStepSpec> steps) {
   ctx->loadDialect<QCDialect, func::FuncDialect>();
   std::string error;
   Location loc = FileLineColLoc::get(ctx, path, 0, 0);
-  auto ckpt = readLlama2cCheckpoint(path, error);
+  auto ckpt = openLlamaCheckpoint(path, error);
   if (failed(ckpt)) {
     emitError(loc) << error;
     return nullptr;

@@ -177,6 +177,18 @@ mlir::qc::safetensors::parseLlamaConfig(StringRef text, StringRef source) {
     return std::move(e);
   if (Error e = r.boolean("mlp_bias", c.mlpBias))
     return std::move(e);
+  if (const json::Value *v = r.get("rope_scaling")) {
+    const json::Object *o = v->getAsObject();
+    if (!o)
+      return r.error("'rope_scaling' is not an object");
+    std::optional<StringRef> type = o->getString("rope_type");
+    if (!type)
+      type = o->getString("type");
+    c.ropeScaling = type ? type->str() : "unknown";
+  }
+  if (r.get("sliding_window"))
+    if (Error e = r.positive("sliding_window", c.slidingWindow))
+      return std::move(e);
   return c;
 }
 

@@ -24,6 +24,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -54,6 +55,9 @@ struct LlamaConfig {
 struct LlamaTensor {
   llvm::ArrayRef<float> data;
   llvm::SmallVector<int64_t> shape;
+  /// Owns `data` when it was converted (e.g. widened from f16) rather than
+  /// viewed in a mapped file; null for views.
+  std::shared_ptr<const float[]> owner;
 };
 
 /// Looks up a weight by its canonical name; nullopt if absent. Names:

@@ -50,6 +50,11 @@ struct LlamaConfig {
   /// (mlp_bias) carry a `.bias`. Default: false.
   bool attentionBias = false;
   bool mlpBias = false;
+  /// The "rope_type" of a present "rope_scaling" object ("linear",
+  /// "dynamic", "llama3", ...; "unknown" without one); empty when absent.
+  std::string ropeScaling;
+  /// "sliding_window" (Mistral); 0 when absent or null.
+  int64_t slidingWindow = 0;
   /// E.g. {"LlamaForCausalLM"}; may be empty.
   std::vector<std::string> architectures;
   /// "model_type", e.g. "llama"; may be empty.

@@ -1,0 +1,166 @@
+//===- HFLlama.cpp - Hugging Face Llama models (safetensors) --------------===//
+//
+// Part of quantc. See include/qc/Import/LLM/Checkpoint.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qc/Import/LLM/Checkpoint.h"
+#include "qc/Import/Safetensors/LlamaConfig.h"
+#include "qc/Import/Safetensors/Safetensors.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::qc;
+namespace st = mlir::qc::safetensors;
+
+namespace {
+/// Canonical name -> Hugging Face name.
+std::string hfName(StringRef canonical) {
+  static const std::pair<StringRef, StringRef> perLayer[] = {
+      {"attention_norm", "input_layernorm.weight"},
+      {"wq", "self_attn.q_proj.weight"},
+      {"wk", "self_attn.k_proj.weight"},
+      {"wv", "self_attn.v_proj.weight"},
+      {"wo", "self_attn.o_proj.weight"},
+      {"ffn_norm", "post_attention_layernorm.weight"},
+      {"w1", "mlp.gate_proj.weight"},
+      {"w2", "mlp.down_proj.weight"},
+      {"w3", "mlp.up_proj.weight"},
+  };
+  if (canonical == "tok_embeddings")
+    return "model.embed_tokens.weight";
+  if (canonical == "norm")
+    return "model.norm.weight";
+  if (canonical == "output")
+    return "lm_head.weight";
+  StringRef rest = canonical;
+  if (!rest.consume_front("layers."))
+    return "";
+  auto [layer, leaf] = rest.split('.');
+  for (auto [ours, theirs] : perLayer)
+    if (leaf == ours)
+      return ("model.layers." + layer + "." + theirs).str();
+  return "";
+}
+} // namespace
+
+FailureOr<std::unique_ptr<LlamaCheckpoint>>
+qc::readHFLlamaCheckpoint(StringRef path, std::string &error) {
+  auto fail = [&](const Twine &why) {
+    error = why.str();
+    return failure();
+  };
+  // The directory holding config.json (and, by default, the weights).
+  SmallString<256> dir(path);
+  bool isDir = llvm::sys::fs::is_directory(path);
+  if (!isDir)
+    dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  SmallString<256> configPath = dir;
+  llvm::sys::path::append(configPath, "config.json");
+  if (!llvm::sys::fs::exists(path))
+    return fail(path + ": no such file or directory");
+  if (!llvm::sys::fs::exists(configPath))
+    return fail(path + ": a Hugging Face model needs its config.json (" +
+                configPath + " does not exist)");
+  llvm::Expected<st::LlamaConfig> hf = st::loadLlamaConfig(configPath);
+  if (!hf)
+    return fail(llvm::toString(hf.takeError()));
+  auto unsupported = [&](const Twine &what, const Twine &supported = "") {
+    std::string alternatives = supported.str();
+    return fail(configPath + ": " + what + " is not supported" +
+                (alternatives.empty() ? "" : " (" + alternatives + ")"));
+  };
+  bool llamaFamily = hf->architectures.empty();
+  for (const std::string &a : hf->architectures)
+    llamaFamily |= a == "LlamaForCausalLM" || a == "MistralForCausalLM";
+  if (!llamaFamily)
+    return unsupported("architecture '" + hf->architectures.front() + "'",
+                       "LlamaForCausalLM and MistralForCausalLM are");
+  if (hf->hiddenAct != "silu")
+    return unsupported("hidden_act '" + hf->hiddenAct + "'", "silu is");
+  if (hf->attentionBias || hf->mlpBias)
+    return unsupported("a projection bias (attention_bias / mlp_bias)");
+  if (!hf->ropeScaling.empty())
+    return unsupported("rope_scaling of type '" + hf->ropeScaling + "'");
+  if (hf->qDim() != hf->hiddenSize)
+    return unsupported("head_dim " + Twine(hf->headDim) + " with " +
+                       Twine(hf->numAttentionHeads) + " heads != hidden_size " +
+                       Twine(hf->hiddenSize));
+  if (hf->slidingWindow && hf->slidingWindow < hf->maxPositionEmbeddings)
+    return unsupported("sliding_window " + Twine(hf->slidingWindow) +
+                       " below max_position_embeddings " +
+                       Twine(hf->maxPositionEmbeddings));
+
+  llvm::Expected<std::unique_ptr<st::SafetensorsModel>> opened =
+      st::SafetensorsModel::open(path);
+  if (!opened)
+    return fail(llvm::toString(opened.takeError()));
+  std::shared_ptr<st::SafetensorsModel> model = std::move(*opened);
+  if (llvm::Error e = st::checkLlamaWeights(*hf, *model))
+    return fail(llvm::toString(std::move(e)));
+
+  auto ckpt = std::make_unique<LlamaCheckpoint>();
+  ckpt->path = path.str();
+  ckpt->format = "safetensors";
+  ckpt->storage = model;
+  LlamaConfig &c = ckpt->config;
+  c.dim = hf->hiddenSize;
+  c.hiddenDim = hf->intermediateSize;
+  c.numLayers = hf->numHiddenLayers;
+  c.numHeads = hf->numAttentionHeads;
+  c.numKVHeads = hf->numKeyValueHeads;
+  c.vocabSize = hf->vocabSize;
+  c.maxSeqLen = hf->maxPositionEmbeddings;
+  c.ropeTheta = hf->ropeTheta;
+  c.normEps = hf->rmsNormEps;
+  c.ropeInterleaved = false;
+  c.tiedEmbeddings = hf->tieWordEmbeddings;
+  std::string why = c.validate();
+  if (!why.empty())
+    return fail(configPath + ": " + why);
+
+  std::string modelPath = model->path().str();
+  ckpt->lookupFn = [model, modelPath](StringRef name)
+      -> std::optional<LlamaTensor> {
+    std::string theirs = hfName(name);
+    const st::TensorView *v = theirs.empty() ? nullptr : model->lookup(theirs);
+    if (!v)
+      return std::nullopt;
+    LlamaTensor t;
+    t.shape.assign(v->shape.begin(), v->shape.end());
+    if (v->dtype == st::DType::F32 &&
+        reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
+      t.data = ArrayRef<float>(reinterpret_cast<const float *>(v->data),
+                               v->numElements());
+      return t;
+    }
+    // Widened (f16, bf16, f64) or realigned: a copy the tensor owns.
+    size_t n = v->numElements();
+    std::shared_ptr<float[]> copy(new float[n]);
+    if (llvm::Error e = v->toF32(MutableArrayRef<float>(copy.get(), n))) {
+      // checkLlamaWeights accepted the dtype, so this cannot fail; drop the
+      // error rather than hand out garbage.
+      llvm::consumeError(std::move(e));
+      return std::nullopt;
+    }
+    t.data = ArrayRef<float>(copy.get(), n);
+    t.owner = std::move(copy);
+    return t;
+  };
+
+  for (StringRef name : {"tokenizer.bin", "tokenizer.model", "tokenizer.json"}) {
+    SmallString<256> candidate = dir;
+    llvm::sys::path::append(candidate, name);
+    if (llvm::sys::fs::exists(candidate)) {
+      ckpt->tokenizerPath = candidate.str().str();
+      break;
+    }
+  }
+  return ckpt;
+}
