@@ -12,6 +12,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstring>
+#include <queue>
 
 using namespace mlir;
 using namespace mlir::qc;
@@ -116,29 +117,62 @@ std::vector<int32_t> Tokenizer::encode(StringRef text, bool bos,
     }
     i = j;
   }
-  // Merge the best-scoring adjacent pair until none merges.
-  std::string merged;
-  while (work.size() > 1) {
-    float best = 0;
-    int32_t bestId = -1;
-    size_t bestIdx = 0;
-    for (size_t i = 0; i + 1 < work.size(); ++i) {
-      if (work[i] >= size() || work[i + 1] >= size())
-        continue;
-      merged = pieces[work[i]];
-      merged += pieces[work[i + 1]];
-      int32_t id = lookup(merged);
-      if (id >= 0 && (bestId < 0 || scores[id] > best)) {
-        best = scores[id];
-        bestId = id;
-        bestIdx = i;
-      }
-    }
-    if (bestId < 0)
-      break;
-    work[bestIdx] = bestId;
-    work.erase(work.begin() + bestIdx + 1);
+  // Merge the best-scoring adjacent pair (the leftmost of equals) until
+  // none merges. Symbols form a linked list over `work`; candidate pairs sit
+  // in a heap and are dropped when one of their symbols has changed since.
+  // O(n log n), and the same merges in the same order as rescanning the
+  // whole list for every merge.
+  const size_t n = work.size();
+  std::vector<int64_t> prev(n), next(n);
+  for (size_t i = 0; i < n; ++i) {
+    prev[i] = int64_t(i) - 1;
+    next[i] = i + 1 < n ? int64_t(i + 1) : -1;
   }
+  struct Candidate {
+    float score;
+    int64_t left, right;
+    int32_t leftId, rightId, merged;
+    bool operator<(const Candidate &o) const {
+      // std::priority_queue pops the largest: best score, then leftmost.
+      return score < o.score || (score == o.score && left > o.left);
+    }
+  };
+  std::priority_queue<Candidate> heap;
+  std::string merged;
+  auto consider = [&](int64_t left) {
+    if (left < 0 || next[left] < 0)
+      return;
+    int64_t right = next[left];
+    int32_t a = work[left], b = work[right];
+    if (a >= size() || b >= size())
+      return;
+    merged = pieces[a];
+    merged += pieces[b];
+    int32_t id = lookup(merged);
+    if (id >= 0)
+      heap.push({scores[id], left, right, a, b, id});
+  };
+  for (size_t i = 0; i + 1 < n; ++i)
+    consider(int64_t(i));
+  std::vector<bool> dead(n, false);
+  while (!heap.empty()) {
+    Candidate c = heap.top();
+    heap.pop();
+    if (dead[c.left] || dead[c.right] || next[c.left] != c.right ||
+        work[c.left] != c.leftId || work[c.right] != c.rightId)
+      continue;
+    work[c.left] = c.merged;
+    dead[c.right] = true;
+    next[c.left] = next[c.right];
+    if (next[c.right] >= 0)
+      prev[next[c.right]] = c.left;
+    consider(prev[c.left]);
+    consider(c.left);
+  }
+  std::vector<int32_t> kept;
+  for (int64_t i = n ? 0 : -1; i >= 0; i = next[i])
+    kept.push_back(work[i]);
+  work = std::move(kept);
   tokens.insert(tokens.end(), work.begin(), work.end());
   if (eos)
     tokens.push_back(kEOS);
