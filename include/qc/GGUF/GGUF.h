@@ -173,8 +173,9 @@ struct TensorInfo {
   /// Start relative to the data section, and size in bytes.
   uint64_t offset = 0;
   uint64_t size = 0;
-  /// The first byte, inside the mapping (no alignment beyond the file's
-  /// `general.alignment` relative to the mapping's start is promised).
+  /// The first byte, inside the file's buffer. It sits at a multiple of the
+  /// file's alignment from the start of the file, but small files are read
+  /// rather than mapped, so read multi-byte elements with memcpy.
   const uint8_t *data = nullptr;
 
   int64_t numElements() const;
