@@ -10,6 +10,8 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
+
+#include "qc/GGUF/GGUF.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cstring>
@@ -32,6 +34,7 @@ FailureOr<Tokenizer> Tokenizer::load(StringRef path, int64_t vocabSize,
   FailureOr<Tokenizer> tok =
       path.ends_with(".model")  ? loadSentencePiece(path, data, error)
       : path.ends_with(".json") ? loadHuggingFace(path, data, error)
+      : path.ends_with(".gguf") ? loadGGUF(path, error)
                                 : loadLlama2c(path, data, vocabSize, error);
   if (failed(tok))
     return failure();
@@ -52,6 +55,20 @@ FailureOr<Tokenizer> Tokenizer::load(StringRef path, int64_t vocabSize,
 
 void Tokenizer::index() {
   mergeable.resize(pieces.size(), true);
+  // Without recorded types (llama2.c's files): <unk>, <s> and </s> at 0, 1
+  // and 2, <0xXX> byte pieces, and normal pieces.
+  if (types.size() != pieces.size()) {
+    types.assign(pieces.size(), kNormalToken);
+    types[0] = kUnknownToken;
+    types[kBOS] = types[kEOS] = kControlToken;
+  }
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    StringRef p = pieces[i];
+    unsigned byte;
+    if (types[i] == kNormalToken && p.size() == 6 && p.starts_with("<0x") &&
+        p.ends_with(">") && !p.substr(3, 2).getAsInteger(16, byte))
+      types[i] = kByteToken;
+  }
   // Every piece is looked up (single code points start the encoding), but
   // only mergeable ones come out of a merge.
   for (int32_t i = 0; i < size(); ++i)
@@ -250,6 +267,8 @@ FailureOr<Tokenizer> Tokenizer::loadSentencePiece(StringRef path,
     tok.pieces.push_back(std::move(piece));
     tok.scores.push_back(score);
     tok.mergeable.push_back(type == kNormal || type == kUserDefined);
+    tok.types.push_back(type >= kNormal && type <= kByte ? uint8_t(type)
+                                                         : uint8_t(kNormal));
   }
   if (!model.ok)
     return fail("not a SentencePiece model: the protocol buffer is malformed "
@@ -261,6 +280,51 @@ FailureOr<Tokenizer> Tokenizer::loadSentencePiece(StringRef path,
     return fail("a SentencePiece " +
                 Twine(modelType == 1 ? "unigram" : "non-BPE") +
                 " model: only BPE models are supported");
+  return tok;
+}
+
+FailureOr<Tokenizer> Tokenizer::loadGGUF(StringRef path, std::string &error) {
+  auto fail = [&](const Twine &why) {
+    error = (path + ": " + why).str();
+    return failure();
+  };
+  auto file = gguf::GGUFFile::open(path);
+  if (!file) {
+    error = llvm::toString(file.takeError());
+    return failure();
+  }
+  const gguf::Value *model = (*file)->lookup("tokenizer.ggml.model");
+  std::optional<StringRef> kind = model ? model->asString() : std::nullopt;
+  if (!kind || *kind != "llama")
+    return fail("a GGUF tokenizer of model '" +
+                (kind ? *kind : StringRef("?")) +
+                "': only llama (SentencePiece-style BPE) is supported");
+  const gguf::Value *tokens = (*file)->lookup("tokenizer.ggml.tokens");
+  if (!tokens || !tokens->isArray() ||
+      tokens->elementType() != gguf::ValueType::String)
+    return fail("'tokenizer.ggml.tokens' is missing or not a string array");
+  Tokenizer tok;
+  for (const std::string &p : tokens->strings())
+    tok.pieces.push_back(spaceFromMarker(p));
+  size_t n = tok.pieces.size();
+  tok.scores.assign(n, 0.0f);
+  if (const gguf::Value *v = (*file)->lookup("tokenizer.ggml.scores")) {
+    std::optional<std::vector<float>> scores = v->getArray<float>();
+    if (!scores || scores->size() != n)
+      return fail("'tokenizer.ggml.scores' is not " + Twine(n) + " floats");
+    tok.scores = std::move(*scores);
+  }
+  if (const gguf::Value *v = (*file)->lookup("tokenizer.ggml.token_type")) {
+    std::optional<std::vector<int32_t>> types = v->getArray<int32_t>();
+    if (!types || types->size() != n)
+      return fail("'tokenizer.ggml.token_type' is not " + Twine(n) +
+                  " integers");
+    for (int32_t t : *types) {
+      tok.types.push_back(t >= kNormalToken && t <= kByteToken ? uint8_t(t)
+                                                               : kNormalToken);
+      tok.mergeable.push_back(t == kNormalToken || t == kUserDefinedToken);
+    }
+  }
   return tok;
 }
 
@@ -304,6 +368,7 @@ FailureOr<Tokenizer> Tokenizer::loadHuggingFace(StringRef path, StringRef data,
   tok.scores.assign(n, -1e30f);
   tok.mergeable.assign(n, false);
   std::vector<bool> seen(n, false);
+  std::vector<int64_t> specials;
   for (const auto &kv : *vocab) {
     std::optional<int64_t> id = kv.second.getAsInteger();
     if (!id || *id < 0 || size_t(*id) >= n)
@@ -322,6 +387,8 @@ FailureOr<Tokenizer> Tokenizer::loadHuggingFace(StringRef path, StringRef data,
       if (!seen[*id])
         tok.pieces[*id] = content->str();
       seen[*id] = true;
+      if (o->getBoolean("special").value_or(false))
+        specials.push_back(*id);
     }
   for (size_t i = 0; i < n; ++i)
     if (!seen[i])
@@ -329,6 +396,9 @@ FailureOr<Tokenizer> Tokenizer::loadHuggingFace(StringRef path, StringRef data,
   llvm::StringMap<int32_t> byPiece;
   for (size_t i = 0; i < n; ++i)
     byPiece.try_emplace(tok.pieces[i], int32_t(i));
+  tok.types.assign(n, kNormalToken);
+  for (int64_t id : specials)
+    tok.types[id] = tok.pieces[id] == "<unk>" ? kUnknownToken : kControlToken;
   // Merge k (0-based) makes its piece with score -k: earlier merges first.
   for (size_t k = 0; k < merges->size(); ++k) {
     const llvm::json::Value &m = (*merges)[k];

@@ -6,6 +6,7 @@
 //    piece's bytes);
 //  - SentencePiece models (tokenizer.model, a ModelProto: pieces with their
 //    scores and types; BPE models);
+//  - GGUF files (tokenizer.ggml.* of the "llama" tokenizer model);
 //  - Hugging Face tokenizer.json with a BPE model over "▁"-marked pieces
 //    (the Llama / Mistral convention, byte_fallback): the merge list's rank
 //    becomes the merged piece's score, and pieces no merge produces never
@@ -35,9 +36,14 @@ namespace mlir::qc {
 class Tokenizer {
 public:
   static constexpr int32_t kBOS = 1, kEOS = 2;
+  /// Token types, with SentencePiece's (and GGUF's token_type) numbers.
+  static constexpr uint8_t kNormalToken = 1, kUnknownToken = 2,
+                           kControlToken = 3, kUserDefinedToken = 4,
+                           kUnusedToken = 5, kByteToken = 6;
 
   /// Reads `path` (by its name: `.model` a SentencePiece model, `.json` a
-  /// Hugging Face tokenizer, anything else llama2.c's format). With
+  /// Hugging Face tokenizer, `.gguf` a GGUF model's tokenizer, anything
+  /// else llama2.c's format). With
   /// `vocabSize > 0` the file must hold exactly that
   /// many tokens (the model's vocabulary). `error` names the file on failure.
   static FailureOr<Tokenizer> load(llvm::StringRef path, int64_t vocabSize,
@@ -46,6 +52,9 @@ public:
   int64_t size() const { return int64_t(pieces.size()); }
   llvm::StringRef piece(int32_t id) const { return pieces[id]; }
   float score(int32_t id) const { return scores[id]; }
+  /// k*Token: from a SentencePiece model or a tokenizer.json's special
+  /// tokens; for llama2.c's files <unk>/<s>/</s> at 0/1/2 and <0xXX> bytes.
+  uint8_t type(int32_t id) const { return types[id]; }
 
   /// Token ids of `text`, with BOS first and EOS last when asked.
   std::vector<int32_t> encode(llvm::StringRef text, bool bos, bool eos) const;
@@ -63,6 +72,8 @@ private:
   static FailureOr<Tokenizer> loadSentencePiece(llvm::StringRef path,
                                                 llvm::StringRef data,
                                                 std::string &error);
+  static FailureOr<Tokenizer> loadGGUF(llvm::StringRef path,
+                                       std::string &error);
   static FailureOr<Tokenizer> loadHuggingFace(llvm::StringRef path,
                                               llvm::StringRef data,
                                               std::string &error);
@@ -74,6 +85,7 @@ private:
   /// Whether a merge may produce the piece (special pieces and, for
   /// Hugging Face tokenizers, pieces without a merge rule may not).
   std::vector<bool> mergeable;
+  std::vector<uint8_t> types;
   /// SentencePiece's remove_extra_whitespaces normalization.
   bool collapseSpaces = false;
   llvm::StringMap<int32_t> ids;
