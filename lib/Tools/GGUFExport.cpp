@@ -187,16 +187,20 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
   const int64_t D = c.headDim();
   std::string what = opts.output;
   for (const Entry &e : entries) {
+    // The shape now; the values (widened or dequantized copies for some
+    // formats) only while the writer asks for this tensor's bytes, so one
+    // tensor's f32 copy is alive at a time.
     std::optional<LlamaTensor> t = lookup(e.canonical);
     if (!t)
       return fail(opts.checkpoint + ": weight '" + e.canonical + "' is missing");
     int64_t rowLength = t->shape.back();
     int64_t rows = t->shape.size() == 2 ? t->shape[0] : 1;
+    t.reset();
     gg::GGMLType tt = gg::GGMLType::F32;
-    if (t->shape.size() == 2)
+    if (rows > 1 || e.classifier)
       tt = gg::chooseFallback(e.classifier ? outType : *type, rowLength);
     SmallVector<int64_t, 2> shape = {rowLength};
-    if (t->shape.size() == 2)
+    if (rows > 1 || e.classifier)
       shape.push_back(rows);
     // llama.cpp rotates interleaved pairs: a Hugging Face model's q/k rows,
     // made for rotating halves, are reordered per head (row i of the first
@@ -207,19 +211,22 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
     const std::vector<float> *importance =
         imatrix ? imatrix->lookup(e.gguf) : nullptr;
     std::string tensorWhat = what + ": tensor '" + e.gguf + "'";
-    std::shared_ptr<const float[]> owner = t->owner;
-    ArrayRef<float> data = t->data;
+    std::string canonical = e.canonical, source = opts.checkpoint;
     auto produce = [=](MutableArrayRef<uint8_t> out) -> llvm::Error {
+      std::optional<LlamaTensor> t = lookup(canonical);
+      if (!t)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       source + ": cannot read weight '" +
+                                           canonical + "'");
       std::vector<float> reordered;
-      ArrayRef<float> src = data;
-      (void)owner;
+      ArrayRef<float> src = t->data;
       if (permute) {
-        reordered.resize(data.size());
+        reordered.resize(src.size());
         for (int64_t r = 0; r < rows; ++r) {
           int64_t head = r / D, i = r % D;
           int64_t to = head * D + (i < D / 2 ? 2 * i : 2 * (i - D / 2) + 1);
-          std::copy(data.begin() + r * rowLength,
-                    data.begin() + (r + 1) * rowLength,
+          std::copy(src.begin() + r * rowLength,
+                    src.begin() + (r + 1) * rowLength,
                     reordered.begin() + to * rowLength);
         }
         src = reordered;
