@@ -70,3 +70,22 @@ if os.path.isfile(os.path.join(config.qc_src_root, "models", "kjv-llama",
     config.available_features.add("kjv")
     config.substitutions.append(
         ("%kjv", os.path.join(config.qc_src_root, "models", "kjv-llama")))
+
+# llama.cpp's own tools (Debian sid's packages) in the chroot that
+# scripts/llamacpp-chroot.sh setup makes (it is not part of scripts/setup.sh):
+# present when that chroot is set up and `llama-cli --version` runs in it.
+_llamacpp = os.path.join(config.qc_src_root, "scripts", "llamacpp-chroot.sh")
+for _var in ("QC_LLAMACPP_CHROOT", "QC_LLAMACPP_BIND"):
+    if _var in os.environ:
+        config.environment[_var] = os.environ[_var]
+_llamacpp_root = os.environ.get("QC_LLAMACPP_CHROOT", os.path.join(_cache, "sid-llamacpp"))
+if os.path.isfile(os.path.join(_llamacpp_root, ".quantc-llamacpp-ready")):
+    try:
+        _r = _subprocess.run(["bash", _llamacpp, "run", "llama-cli", "--version"],
+                             capture_output=True, text=True, timeout=30,
+                             stdin=_subprocess.DEVNULL)
+        if _r.returncode == 0 and "version:" in _r.stdout + _r.stderr:
+            config.available_features.add("llamacpp")
+            config.substitutions.append(("%llamacpp", "bash " + _llamacpp + " run"))
+    except (OSError, _subprocess.TimeoutExpired):
+        pass
