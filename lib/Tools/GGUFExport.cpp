@@ -146,7 +146,13 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
   std::vector<int32_t> types;
   for (int32_t i = 0; i < tok->size(); ++i) {
     std::string p;
-    for (char ch : tok->piece(i))
+    // llama2.c's files write <s> and </s> between newlines; llama.cpp's
+    // special pieces are the bare names.
+    StringRef piece = tok->piece(i);
+    if (tok->type(i) == Tokenizer::kControlToken ||
+        tok->type(i) == Tokenizer::kUnknownToken)
+      piece = piece.trim();
+    for (char ch : piece)
       p += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
     pieces.push_back(std::move(p));
     scores.push_back(tok->score(i));
