@@ -21,6 +21,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -753,6 +754,11 @@ qc::quantizeLinearWeights(func::FuncOp func,
         src->cst, ArrayRef<float>(t.data<float>(), t.numElements()),
         name + "." + getWeightAlgorithmName(options.algorithm).str());
     replaceConstant(obs->getOpOperand(0), cst);
+  }
+  if (failed(verify(func))) {
+    error = "internal error: the model does not verify after " +
+            getWeightAlgorithmName(options.algorithm).str();
+    return failure();
   }
   return success();
 }
