@@ -22,6 +22,9 @@ packages=(
   # tests: GoogleTest, ONNX's backend node tests, fixture scripts and data
   libgtest-dev libgmock-dev python3 python3-numpy python3-onnx python3-pil python3-torch
   libonnx-testdata dataset-fashion-mnist python3-skimage opencv-doc
+  # language models: SentencePiece tokenizers, the King James Bible as
+  # calibration and evaluation text
+  python3-sentencepiece bible-kjv
 )
 
 missing=()

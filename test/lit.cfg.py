@@ -60,3 +60,10 @@ if os.path.isfile(os.path.join(_stories, "stories260K.bin")) and os.path.isfile(
         os.path.join(_stories, "tok512.bin")):
     config.available_features.add("stories260K")
     config.substitutions.append(("%stories", os.path.abspath(_stories)))
+
+# Debian's python3-sentencepiece (scripts/setup.sh installs it): tokenizer
+# tests train and run SentencePiece models.
+import subprocess as _subprocess
+if _subprocess.run(["/usr/bin/python3", "-c", "import sentencepiece"],
+                   capture_output=True).returncode == 0:
+    config.available_features.add("sentencepiece")

@@ -2,9 +2,10 @@
 # Builds the runtime and examples/embed against an artifact, for the host or
 # cross-compiled for AArch64 Linux (static, to run under qemu-aarch64):
 #
-#   build.sh <model.qc> <work dir> [host|aarch64]
+#   build.sh <model.qc> <work dir> [host|aarch64] [embed|generate]
 #
-# Prints the path of the built program. The runtime is configured
+# Prints the path of the built program (embed.c's by default, or
+# generate.c's). The runtime is configured
 # standalone from runtime/ and installed into <work dir>/prefix; the example
 # finds it with find_package(quantc_runtime), as an application would.
 set -euo pipefail
@@ -14,6 +15,11 @@ root=$(cd "$here/../.." && pwd)
 artifact=$(cd "${1:?usage: build.sh <model.qc> <work dir> [host|aarch64]}" && pwd)
 work=${2:?usage: build.sh <model.qc> <work dir> [host|aarch64]}
 arch=${3:-host}
+app=${4:-embed}
+if [[ $app != embed && $app != generate ]]; then
+  echo "build.sh: unknown program '$app' (embed or generate)" >&2
+  exit 2
+fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
@@ -43,4 +49,4 @@ log=$work/build.log
     "${toolchain[@]}"
   cmake --build "$work/embed" -j 2
 } >> "$log" 2>&1 || { cat "$log" >&2; echo "build.sh: build failed" >&2; exit 1; }
-echo "$work/embed/embed"
+echo "$work/embed/$app"

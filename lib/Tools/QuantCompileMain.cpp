@@ -14,6 +14,7 @@
 #include "qc/Executor/Npy.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/Import/Safetensors/LlamaConfig.h"
+#include "qc/Tools/GGUFExport.h"
 #include "qc/Import/Safetensors/Safetensors.h"
 #include "qc/InitAll.h"
 #include "qc/Quant/ActivationFallback.h"
@@ -212,6 +213,32 @@ struct Options {
                "file, a model.safetensors.index.json, or a directory; with a "
                "config.json beside them, the configuration and a check of "
                "the weights against it), then exit"),
+      cl::cat(category)};
+  cl::opt<std::string> emit{
+      "emit",
+      cl::desc("gguf: write a Llama checkpoint as a GGUF file for llama.cpp "
+               "(implied by -o NAME.gguf)"),
+      cl::cat(category)};
+  cl::opt<std::string> ggufType{
+      "gguf-type",
+      cl::desc("--emit=gguf: the weights' type (F32, F16, BF16, Q8_0, Q4_0, "
+               "Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K; "
+               "default Q8_0)"),
+      cl::init("Q8_0"), cl::cat(category)};
+  cl::opt<std::string> ggufOutputType{
+      "gguf-output-type",
+      cl::desc("--emit=gguf: the classifier's type (default: Q6_K below 8 "
+               "bits, as llama-quantize)"),
+      cl::cat(category)};
+  cl::opt<std::string> imatrix{
+      "imatrix",
+      cl::desc("--emit=gguf: an importance matrix (llama-imatrix's GGUF) for "
+               "the block formats"),
+      cl::cat(category)};
+  cl::opt<std::string> tokenizer{
+      "tokenizer",
+      cl::desc("The tokenizer of a Llama checkpoint (default: the one beside "
+               "it)"),
       cl::cat(category)};
   cl::opt<std::string> functionName{"function-name",
                                     cl::desc("Name of the generated function"),
@@ -921,7 +948,9 @@ int qc::quantCompileMain(int argc, char **argv) {
       "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
       "  quant-compile --list-ops\n"
-      "  quant-compile path/to/llama-dir --list-tensors\n");
+      "  quant-compile path/to/llama-dir --list-tensors\n"
+      "  quant-compile path/to/llama-dir --emit=gguf --gguf-type Q4_0 -o "
+      "model.gguf\n");
 
   if (opts.listOps) {
     for (const std::string &entry : qc::listSupportedONNXOps())
@@ -931,14 +960,38 @@ int qc::quantCompileMain(int argc, char **argv) {
   if (opts.listTensors) {
     if (opts.inputFile.empty()) {
       llvm::errs() << "quant-compile: error: --list-tensors needs a model "
-                      "(a .safetensors file, an index or a directory)\n";
+                      "(a .safetensors file, an index, a directory or a "
+                      ".gguf file)\n";
       return 1;
     }
+    if (StringRef(opts.inputFile).ends_with(".gguf"))
+      return qc::listGGUF(opts.inputFile);
     return listSafetensors(opts.inputFile);
   }
   if (opts.inputFile.empty()) {
     llvm::errs() << "quant-compile: error: no input model (usage: "
                     "quant-compile model.onnx --compile-to=input)\n";
+    return 1;
+  }
+  if (opts.emit == "gguf" ||
+      (opts.emit.empty() && StringRef(opts.outputFile).ends_with(".gguf"))) {
+    if (opts.outputFile.empty() || opts.outputFile == "-") {
+      llvm::errs() << "quant-compile: error: --emit=gguf needs -o FILE.gguf\n";
+      return 1;
+    }
+    qc::GGUFExportOptions g;
+    g.checkpoint = opts.inputFile;
+    g.tokenizer = opts.tokenizer;
+    g.output = opts.outputFile;
+    g.type = opts.ggufType;
+    g.outputType = opts.ggufOutputType;
+    g.imatrix = opts.imatrix;
+    g.quiet = opts.quiet;
+    return qc::exportGGUF(g);
+  }
+  if (!opts.emit.empty()) {
+    llvm::errs() << "quant-compile: error: unknown --emit '" << opts.emit
+                 << "' (gguf)\n";
     return 1;
   }
   llvm::StringMap<SmallVector<int64_t>> userShapes;

@@ -102,6 +102,29 @@ struct Options {
                             cl::desc("Also print the prompt's and the "
                                      "generated token ids"),
                             cl::cat(category)};
+  cl::opt<std::string> perplexity{
+      "perplexity",
+      cl::desc("Score this text file: perplexity over chunks of --ctx tokens "
+               "(as llama-perplexity computes it)"),
+      cl::value_desc("text file"), cl::cat(category)};
+  cl::opt<int64_t> ctxTokens{
+      "ctx", cl::desc("Tokens per perplexity chunk (default: the model's "
+                      "context)"),
+      cl::init(0), cl::cat(category)};
+  cl::opt<int64_t> chunks{"chunks",
+                          cl::desc("Score at most N chunks (0 = all)"),
+                          cl::init(0), cl::cat(category)};
+  cl::opt<std::string> klBase{
+      "kl-divergence-base",
+      cl::desc("With --perplexity: save the scored tokens' log-probabilities "
+               "here; with --kl-divergence: compare with them"),
+      cl::value_desc("file"), cl::cat(category)};
+  cl::opt<bool> klDivergence{
+      "kl-divergence",
+      cl::desc("Compare this model's token distributions with the ones saved "
+               "in --kl-divergence-base (KL divergence, top-1 agreement, both "
+               "perplexities)"),
+      cl::cat(category)};
   cl::opt<std::string> firstLogits{
       "dump-first-logits",
       cl::desc("Write the first step's logits (last prompt token) to this .npy"),
@@ -306,7 +329,11 @@ int qc::quantRunMain(int argc, char **argv) {
       "  quant-run model.mlir --input x=x.npy --time --repeat 10\n"
       "  quant-run model.qc --input x=x.npy --output-dir out/\n"
       "  quant-run stories260K.bin --tokenizer tok512.bin --prompt \"Once upon "
-      "a time\" -n 64\n");
+      "a time\" -n 64\n"
+      "  quant-run model-dir --perplexity text.txt --ctx 256\n"
+      "  quant-run model-dir --perplexity text.txt --kl-divergence-base base.kld\n"
+      "  quant-run q4.mlir --tokenizer tokenizer.bin --kl-divergence-base "
+      "base.kld --kl-divergence\n");
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -325,6 +352,29 @@ int qc::quantRunMain(int argc, char **argv) {
   // A step graph (.mlir) or its compiled artifact (.qc) generates text when
   // given a tokenizer.
   bool stepGraph = !llama2c && !opts.tokenizer.empty();
+  bool scoring = !opts.perplexity.empty() || opts.klDivergence;
+  if (scoring && !llama2c && !ArtifactRunner::isArtifact(opts.model) &&
+      !StringRef(opts.model).ends_with(".mlir"))
+    return fail("--perplexity and --kl-divergence need a Llama model: a "
+                "checkpoint, or an .mlir/.qc step graph with --tokenizer");
+  if (scoring) {
+    if (!opts.inputs.empty() || !opts.prompt.empty())
+      return fail("--perplexity and --kl-divergence score a text: --input and "
+                  "--prompt do not apply");
+    PerplexityOptions p;
+    p.model = opts.model;
+    p.stepGraph = !llama2c;
+    p.llama2c = opts.format == "llama2c";
+    p.tokenizer = opts.tokenizer;
+    p.textPath = opts.perplexity;
+    p.ctx = opts.ctxTokens;
+    p.maxChunks = opts.chunks;
+    p.klBasePath = opts.klBase;
+    p.klDivergence = opts.klDivergence;
+    p.time = opts.time;
+    p.numThreads = opts.threads;
+    return evaluatePerplexity(context, p);
+  }
   if (llama2c || stepGraph) {
     if (!opts.inputs.empty())
       return fail("--input does not apply to text generation: give --prompt");

@@ -64,6 +64,32 @@ private:
 /// process exit code.
 int generateText(MLIRContext &ctx, const GenerateOptions &options);
 
+struct PerplexityOptions {
+  /// As GenerateOptions::checkpoint.
+  std::string model;
+  bool stepGraph = false;
+  bool llama2c = false;
+  std::string tokenizer;
+  /// The text to score.
+  std::string textPath;
+  /// Tokens per chunk; 0: the model's context.
+  int64_t ctx = 0;
+  /// Score at most this many chunks (0: all).
+  int64_t maxChunks = 0;
+  /// Without klDivergence: where to save the scored tokens'
+  /// log-probabilities; with it: the file to compare with.
+  std::string klBasePath;
+  bool klDivergence = false;
+  /// Print the running perplexity after every chunk (llama.cpp's [1]x,[2]y).
+  bool progress = true;
+  bool time = false;
+  unsigned numThreads = 0;
+};
+
+/// Perplexity of a text the way llama.cpp's llama-perplexity computes it
+/// (see Perplexity.cpp), and KL divergence from saved base distributions.
+int evaluatePerplexity(MLIRContext &ctx, const PerplexityOptions &options);
+
 } // namespace mlir::qc
 
 #endif // QC_TOOLS_GENERATE_H

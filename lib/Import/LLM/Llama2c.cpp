@@ -159,7 +159,8 @@ qc::readLlama2cCheckpoint(StringRef path, std::string &error) {
 }
 
 bool qc::isLlamaCheckpointPath(StringRef path) {
-  if (isLlama2cPath(path) || path.ends_with(".safetensors") ||
+  if (isLlama2cPath(path) || path.ends_with(".gguf") ||
+      path.ends_with(".safetensors") ||
       path.ends_with(".safetensors.index.json"))
     return true;
   SmallString<256> config(path);
@@ -171,6 +172,8 @@ FailureOr<std::unique_ptr<LlamaCheckpoint>>
 qc::openLlamaCheckpoint(StringRef path, std::string &error) {
   if (isLlama2cPath(path))
     return readLlama2cCheckpoint(path, error);
+  if (path.ends_with(".gguf"))
+    return readGGUFLlamaCheckpoint(path, error);
   return readHFLlamaCheckpoint(path, error);
 }
 

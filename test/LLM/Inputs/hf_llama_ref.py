@@ -1,9 +1,16 @@
 #!/usr/bin/python3
 """A small random Hugging Face Llama model, and its logits from PyTorch.
 
-    hf_llama_ref.py make DIR TOKENIZER [--untied] [--dtype F32|F16|BF16]
+    hf_llama_ref.py make DIR TOKENIZER [--untied] [--dtype F32|F16|BF16] [--vocab N]
         Writes DIR/config.json, DIR/model.safetensors (random weights, N(0, 0.1))
-        and copies TOKENIZER (llama2.c format, 512 tokens) to DIR/tokenizer.bin.
+        and copies TOKENIZER (llama2.c format, 512 tokens) to DIR/tokenizer.bin
+        (TOKENIZER "-": none).
+    hf_llama_ref.py spm TEXT DIR VOCAB
+        Trains a SentencePiece BPE tokenizer (byte fallback) on TEXT and
+        writes it as DIR/tokenizer.model, DIR/tokenizer.json and, in
+        llama2.c's format, DIR/tokenizer.bin (the training script's code).
+    hf_llama_ref.py encode MODEL TEXT...
+        SentencePiece's own encoding of each TEXT, BOS first.
     hf_llama_ref.py logits DIR IDS OUT.npy
         The last position's logits for the token ids IDS ("1 403 407"), from
         the PyTorch model of python/fixtures/train_kjv_llama.py (rotate-half
@@ -52,10 +59,10 @@ def read_safetensors(path):
     return out
 
 
-def make(out, tokenizer, untied, dtype):
+def make(out, tokenizer, untied, dtype, vocab):
     import torch
     torch.manual_seed(3)
-    cfg = dict(CFG, tie_word_embeddings=not untied)
+    cfg = dict(CFG, tie_word_embeddings=not untied, vocab_size=vocab)
     model = kjv.build_model(torch, cfg)
     state = kjv.hf_state(model)
     with torch.no_grad():
@@ -86,7 +93,26 @@ def make(out, tokenizer, untied, dtype):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
-    shutil.copy(tokenizer, os.path.join(out, "tokenizer.bin"))
+    if tokenizer != "-":
+        shutil.copy(tokenizer, os.path.join(out, "tokenizer.bin"))
+
+
+def spm_tokenizer(text, out, vocab):
+    import sentencepiece as spm
+    os.makedirs(out, exist_ok=True)
+    prefix = os.path.join(out, "tokenizer")
+    spm.SentencePieceTrainer.train(
+        input=text, model_prefix=prefix, model_type="bpe", vocab_size=vocab,
+        byte_fallback=True, character_coverage=1.0, num_threads=1,
+        bos_id=1, eos_id=2, unk_id=0, pad_id=-1, minloglevel=2)
+    os.remove(prefix + ".vocab")
+    sp = spm.SentencePieceProcessor(model_file=prefix + ".model")
+    pieces = [sp.id_to_piece(i).replace("\u2581", " ").encode() for i in range(sp.get_piece_size())]
+    with open(prefix + ".bin", "wb") as f:
+        f.write(struct.pack("<i", max(len(p) for p in pieces)))
+        for i, p in enumerate(pieces):
+            f.write(struct.pack("<fi", sp.get_score(i), len(p)) + p)
+    kjv.write_hf_tokenizer(prefix + ".model", prefix + ".json")
 
 
 def logits(model_dir, ids, out):
@@ -127,7 +153,15 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "make":
         dtype = sys.argv[sys.argv.index("--dtype") + 1] if "--dtype" in sys.argv else "F32"
-        make(sys.argv[2], sys.argv[3], "--untied" in sys.argv, dtype)
+        vocab = int(sys.argv[sys.argv.index("--vocab") + 1]) if "--vocab" in sys.argv else 512
+        make(sys.argv[2], sys.argv[3], "--untied" in sys.argv, dtype, vocab)
+    elif cmd == "spm":
+        spm_tokenizer(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif cmd == "encode":
+        import sentencepiece as spm
+        sp = spm.SentencePieceProcessor(model_file=sys.argv[2])
+        for t in sys.argv[3:]:
+            print(" ".join(map(str, [1] + sp.encode(t))))
     elif cmd == "logits":
         logits(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "compare":

@@ -219,6 +219,27 @@ def main(argv):
         print("max abs diff %.3g (relative %.3g)" % (err, rel))
         if not rel <= tol:
             sys.exit("logits differ: relative %.3g > %g" % (rel, tol))
+    elif cmd == "perplexity":
+        # llama-perplexity's scoring: chunks of ctx tokens with BOS first,
+        # each from an empty cache, the second half scored.
+        model = Model(argv[2])
+        tok = read_tokenizer(argv[3])
+        ids = encode(tok, open(argv[4], encoding="utf-8").read())
+        ctx = int(argv[5])
+        nll, count = 0.0, 0
+        for c in range(len(ids) // ctx):
+            chunk = ids[c * ctx:(c + 1) * ctx]
+            chunk[0] = 1
+            model.kc[:] = 0
+            model.vc[:] = 0
+            for pos in range(ctx - 1):
+                logits = model.forward(chunk[pos], pos).astype(np.float64)
+                if pos >= ctx // 2:
+                    m = logits.max()
+                    lse = m + np.log(np.sum(np.exp(logits - m)))
+                    nll += lse - logits[chunk[pos + 1]]
+                    count += 1
+        print("PPL = %.4f" % np.exp(nll / count))
     elif cmd == "truncate":
         open(argv[3], "wb").write(open(argv[2], "rb").read()[:int(argv[4])])
     elif cmd == "header":

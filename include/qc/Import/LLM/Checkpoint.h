@@ -30,7 +30,7 @@ namespace mlir::qc {
 struct LlamaCheckpoint {
   std::string path;
   LlamaConfig config;
-  /// "llama2c" or "safetensors".
+  /// "llama2c", "safetensors" or "gguf".
   std::string format;
   /// The tokenizer shipped beside the weights (tokenizer.bin,
   /// tokenizer.model or tokenizer.json in a model directory; tokenizer.bin
@@ -57,15 +57,25 @@ readLlama2cCheckpoint(llvm::StringRef path, std::string &error);
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readHFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
-/// Either of the above, chosen from the path.
+/// A llama.cpp GGUF file of the "llama" architecture (tensors in any block
+/// format quantc expands are dequantized to f32 on demand; RoPE rotates
+/// interleaved pairs). Its tokenizer is the file's own.
+FailureOr<std::unique_ptr<LlamaCheckpoint>>
+readGGUFLlamaCheckpoint(llvm::StringRef path, std::string &error);
+
+/// llama.cpp's name for a canonical weight name (tok_embeddings ->
+/// token_embd.weight, layers.3.wq -> blk.3.attn_q.weight, ...).
+std::string llamaCppTensorName(llvm::StringRef canonical);
+
+/// Any of the above, chosen from the path.
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 openLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
 /// A llama2.c `.bin` file.
 bool isLlama2cPath(llvm::StringRef path);
-/// A path openLlamaCheckpoint takes: a `.bin` file, a directory with a
-/// config.json, a `.safetensors` file or a `.safetensors.index.json` with a
-/// config.json beside it.
+/// A path openLlamaCheckpoint takes: a `.bin` file, a `.gguf` file, a
+/// directory with a config.json, a `.safetensors` file or a
+/// `.safetensors.index.json` with a config.json beside it.
 bool isLlamaCheckpointPath(llvm::StringRef path);
 
 /// The step functions `steps` of the checkpoint at `path`, as a module.
