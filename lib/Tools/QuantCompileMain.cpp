@@ -267,11 +267,6 @@ struct Options {
       cl::desc("Tokens per calibration chunk (default 256, or the model's "
                "context when shorter)"),
       cl::init(0), cl::cat(category)};
-  cl::opt<std::string> tokenizer{
-      "tokenizer",
-      cl::desc("Tokenizer of --calib-text (default: the one beside the "
-               "checkpoint)"),
-      cl::value_desc("FILE"), cl::cat(category)};
   cl::opt<double> gptqDamp{
       "gptq-damp",
       cl::desc("GPTQ damping: this fraction of the mean diagonal of X^T X is "

@@ -107,13 +107,14 @@ def main():
                 nll[m].append(-logp[m][np.arange(s - 1), nxt])
 
     stats = {}
-    print("%-24s %12s %8s %10s" % ("model", "mean KL", "top-1", "perplexity"))
+    width = max([len("model")] + [len(os.path.basename(m)) for m in a.models])
+    print("%-*s %12s %8s %10s" % (width, "model", "mean KL", "top-1", "perplexity"))
     for m in a.models:
         k = float(np.concatenate(kl[m]).mean())
         t = float(np.concatenate(top1[m]).mean())
         p = float(np.exp(np.concatenate(nll[m]).mean()))
         stats[os.path.basename(m)] = stats[m] = k
-        print("%-24s %12.6f %8.4f %10.4f" % (os.path.basename(m), k, t, p))
+        print("%-*s %12.6f %8.4f %10.4f" % (width, os.path.basename(m), k, t, p))
     for c in a.check:
         lhs, rhs = c.split("<")
         if not stats[lhs] < stats[rhs]:
