@@ -593,6 +593,52 @@ TEST(WeightOnlyModel, FoldedModelStoresTheChosenCodes) {
     }
 }
 
+/// The statistics are those of the right layers: for the key and value
+/// projections and the classifier, whose outputs the step returns (the
+/// caches hold the keys, rotated by RoPE, which keeps norms, and the values
+/// of the written rows; the logits of every token), sum_t ||W x_t||^2 =
+/// trace(W G W^T).
+TEST(WeightOnlyModel, StatisticsAreThoseOfTheLayersInputs) {
+  RandomLlama llama(4, 2, 61);
+  Model m = buildModel(llama, 8);
+  std::string err;
+  auto data = makeTokenChunkDataset(m.func, randomTokens(3 * 7, 40, 62), 3, 1, err);
+  ASSERT_TRUE(succeeded(data)) << err;
+  auto stats = collectLinearInputStats(m.func, **data, 1, false, err);
+  ASSERT_TRUE(succeeded(stats)) << err;
+  std::vector<Operation *> lin = getLinearOps(m.func);
+  // Sums of squares of the outputs over the chunks: logits, k/v caches.
+  auto exec = Executor::create(m.func);
+  ASSERT_TRUE(succeeded(exec));
+  std::vector<double> sums(5, 0.0);
+  std::vector<Tensor> in;
+  (*data)->reset();
+  while (*(*data)->next(in, err)) {
+    auto out = (*exec)->run(in, err);
+    ASSERT_TRUE(succeeded(out)) << err;
+    for (size_t o = 0; o < 5; ++o)
+      for (int64_t e = 0; e < (*out)[o].numElements(); ++e)
+        sums[o] += std::pow((*out)[o].getAsDouble(e), 2);
+  }
+  auto expected = [&](size_t i) {
+    std::vector<float> w = constantValues(lin[i]->getOperand(1));
+    const LinearInputStats &st = *(*stats)[i];
+    int64_t k = st.channels, n = int64_t(w.size()) / k;
+    double sum = 0;
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t a = 0; a < k; ++a)
+        for (int64_t b = 0; b < k; ++b)
+          sum += double(w[r * k + a]) * st.gram[a * k + b] * w[r * k + b];
+    return sum;
+  };
+  EXPECT_EQ((*stats)[14]->rows, 3 * 8);
+  EXPECT_NEAR(expected(14), sums[0], 1e-4 * sums[0]);     // classifier
+  EXPECT_NEAR(expected(1), sums[1], 1e-4 * sums[1]);      // layer 0 keys
+  EXPECT_NEAR(expected(2), sums[2], 1e-4 * sums[2]);      // layer 0 values
+  EXPECT_NEAR(expected(8), sums[3], 1e-4 * sums[3]);      // layer 1 keys
+  EXPECT_NEAR(expected(9), sums[4], 1e-4 * sums[4]);      // layer 1 values
+}
+
 TEST(WeightOnlyModel, TokenChunks) {
   RandomLlama llama(4, 2, 41);
   Model m = buildModel(llama, 5);

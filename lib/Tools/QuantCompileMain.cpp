@@ -940,6 +940,7 @@ int qc::quantCompileMain(int argc, char **argv) {
       "  quant-compile model.onnx --scheme w8a8 --calib calib/ --input-shape x=1x3x224x224 \\\n"
       "      --target host,aarch64,aarch64-apple-darwin -o model.qc\n"
       "  quant-compile model.onnx --scheme w4a16-g32 -o model.qc.mlir\n"
+      "  quant-compile model.bin --scheme w4a16-g32 --weight-algo gptq --calib-text text.txt -o model.mlir\n"
       "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
       "  quant-compile --list-ops\n"
