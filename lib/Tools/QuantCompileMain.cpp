@@ -12,6 +12,7 @@
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Executor/Npy.h"
+#include "qc/Import/LLM/Checkpoint.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/Import/Safetensors/LlamaConfig.h"
 #include "qc/Tools/GGUFExport.h"
@@ -27,7 +28,6 @@
 #include "qc/Target/CPU/CPUCodegen.h"
 #include "qc/Tools/ModelLoader.h"
 #include "qc/Tools/WeightOnlyDriver.h"
-#include "qc/Import/LLM/Checkpoint.h"
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Pass/PassManager.h"
@@ -973,6 +973,12 @@ int qc::quantCompileMain(int argc, char **argv) {
       (opts.emit.empty() && StringRef(opts.outputFile).ends_with(".gguf"))) {
     if (opts.outputFile.empty() || opts.outputFile == "-") {
       llvm::errs() << "quant-compile: error: --emit=gguf needs -o FILE.gguf\n";
+      return 1;
+    }
+    if (opts.weightAlgo.getNumOccurrences() || !opts.calibText.empty()) {
+      llvm::errs() << "quant-compile: error: --weight-algo and --calib-text "
+                      "do not apply to --emit=gguf (its formats take "
+                      "llama.cpp's --imatrix)\n";
       return 1;
     }
     qc::GGUFExportOptions g;
