@@ -67,3 +67,12 @@ import subprocess as _subprocess
 if _subprocess.run(["/usr/bin/python3", "-c", "import sentencepiece"],
                    capture_output=True).returncode == 0:
     config.available_features.add("sentencepiece")
+
+import shutil as _shutil
+# The KJV Llama the repository ships (models/kjv-llama) and Debian's
+# bible-kjv for its held-out text.
+if os.path.isfile(os.path.join(config.qc_src_root, "models", "kjv-llama",
+                               "model.safetensors")) and _shutil.which("bible"):
+    config.available_features.add("kjv")
+    config.substitutions.append(
+        ("%kjv", os.path.join(config.qc_src_root, "models", "kjv-llama")))

@@ -176,7 +176,7 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
     for (StringRef leaf : {"attention_norm", "wq", "wk", "wv", "wo",
                            "ffn_norm", "w1", "w2", "w3"}) {
       std::string canonical = "layers." + std::to_string(l) + "." + leaf.str();
-      entries.push_back({canonical, llamaCppTensorName(canonical), false});
+      entries.push_back({canonical, llamaWeightName(canonical, LlamaNaming::LlamaCpp), false});
     }
   entries.push_back({"norm", "output_norm.weight", false});
   if (writeOutput)
