@@ -2,6 +2,7 @@
 # lit configuration for quantc. Build paths come from lit.site.cfg.py.
 
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -44,6 +45,11 @@ if os.path.isfile(_det) and os.path.isdir(_ort):
 for _var in ("QC_CACHE", "HOME"):
     if _var in os.environ:
         config.environment[_var] = os.environ[_var]
+
+# Debian's bible-kjv: the King James Bible as text (`bible` prints it), for
+# calibrating and measuring language models.
+if shutil.which("bible"):
+    config.available_features.add("bible-kjv")
 
 # The llama2.c stories260K checkpoint and its tokenizer (read-only, shared
 # beside the project; QC_MODELS overrides where the models folder is).
