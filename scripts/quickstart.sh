@@ -33,7 +33,7 @@ find "$work/kjv.qc" -type f | sort | sed "s|$work/||"
 
 echo
 echo "== quant-run $work/kjv.qc --prompt \"$prompt\" -n 64 (generated code, greedy) =="
-"$build/bin/quant-run" "$work/kjv.qc" --tokenizer "$model/tokenizer.bin" \
+"$build/bin/quant-run" "$work/kjv.qc" --tokenizer "$model/tokenizer.model" \
   --prompt "$prompt" -n 64 --time
 
 echo
@@ -45,6 +45,6 @@ echo -n "float (f32, reference executor):     "
 "$build/bin/quant-compile" "$model" --scheme w4a8-dynamic --input-shape tokens=1x256 \
   --target host --quiet -o "$work/kjv-256.qc"
 echo "4-bit artifact (generated code):"
-"$build/bin/quant-run" "$work/kjv-256.qc" --tokenizer "$model/tokenizer.bin" \
+"$build/bin/quant-run" "$work/kjv-256.qc" --tokenizer "$model/tokenizer.model" \
   --kl-divergence-base "$work/luke.kld" --kl-divergence 2> /dev/null |
   grep -E "Mean PPL|Mean +KLD|Same top"

@@ -190,6 +190,7 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
       llvm::outs() << " " << t;
     llvm::outs() << "\n";
   }
+  llvm::outs().flush();
   if (opts.time) {
     llvm::errs() << llvm::format("load: %.3f s\n", loadSeconds);
     llvm::errs() << llvm::format("prefill: %lld tokens in %.3f ms (%.1f tokens/s)\n",

@@ -157,7 +157,9 @@ qc::readHFLlamaCheckpoint(StringRef path, std::string &error) {
     return t;
   };
 
-  for (StringRef name : {"tokenizer.bin", "tokenizer.model", "tokenizer.json"}) {
+  // The SentencePiece model is the tokenizer as trained (with its
+  // normalizer); tokenizer.json and llama2.c's tokenizer.bin follow.
+  for (StringRef name : {"tokenizer.model", "tokenizer.json", "tokenizer.bin"}) {
     SmallString<256> candidate = dir;
     llvm::sys::path::append(candidate, name);
     if (llvm::sys::fs::exists(candidate)) {

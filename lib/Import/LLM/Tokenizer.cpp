@@ -214,6 +214,7 @@ FailureOr<Tokenizer> Tokenizer::loadSentencePiece(StringRef path,
   WireReader model(data);
   int64_t modelType = 1; // TrainerSpec.model_type: 1 unigram, 2 BPE
   bool removeExtraSpaces = true; // NormalizerSpec.remove_extra_whitespaces
+  bool whitespaceToSpace = true;  // NormalizerSpec.name nmt_nfkc (default)
   while (!model.done()) {
     uint32_t number, wire;
     StringRef bytes;
@@ -226,8 +227,15 @@ FailureOr<Tokenizer> Tokenizer::loadSentencePiece(StringRef path,
         uint32_t n, w;
         StringRef b;
         uint64_t v;
-        if (spec.field(n, w, b, v) && n == 4 && w == 0)
+        if (!spec.field(n, w, b, v))
+          break;
+        if (n == 4 && w == 0)
           removeExtraSpaces = v != 0;
+        // The nmt_nfkc rules (SentencePiece's default) turn tabs, newlines
+        // and other control whitespace into spaces; NFKC itself leaves
+        // ASCII alone and is not applied.
+        if (n == 1 && w == 2)
+          whitespaceToSpace = b.starts_with("nmt_nfkc") || b.starts_with("nfkc");
       }
       continue;
     }
@@ -276,6 +284,7 @@ FailureOr<Tokenizer> Tokenizer::loadSentencePiece(StringRef path,
   if (tok.pieces.empty())
     return fail("not a SentencePiece model: no pieces");
   tok.collapseSpaces = removeExtraSpaces;
+  tok.whitespaceToSpace = whitespaceToSpace;
   if (modelType != 2)
     return fail("a SentencePiece " +
                 Twine(modelType == 1 ? "unigram" : "non-BPE") +
@@ -438,10 +447,18 @@ std::vector<int32_t> Tokenizer::encode(StringRef input, bool bos,
                                        bool eos) const {
   // SentencePiece's remove_extra_whitespaces: no leading or trailing
   // spaces, runs of spaces as one.
-  std::string collapsed;
+  std::string normalized;
   StringRef text = input;
+  if (whitespaceToSpace) {
+    normalized = input.str();
+    for (char &c : normalized)
+      if (c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f')
+        c = ' ';
+    text = normalized;
+  }
+  std::string collapsed;
   if (collapseSpaces) {
-    for (char c : input.trim(' '))
+    for (char c : text.trim(' '))
       if (c != ' ' || collapsed.empty() || collapsed.back() != ' ')
         collapsed += c;
     text = collapsed;
