@@ -88,6 +88,8 @@ private:
   std::vector<uint8_t> types;
   /// SentencePiece's remove_extra_whitespaces normalization.
   bool collapseSpaces = false;
+  /// SentencePiece's nmt_nfkc whitespace rule: \t \n \r \v \f become spaces.
+  bool whitespaceToSpace = false;
   llvm::StringMap<int32_t> ids;
   int32_t byteTokens[256];
 };
