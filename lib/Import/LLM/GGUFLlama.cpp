@@ -136,6 +136,19 @@ qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
     out.owner = std::move(copy);
     return out;
   };
+  ckpt->rawLookupFn = [file](StringRef name)
+      -> std::optional<LlamaCheckpoint::RawTensor> {
+    std::string theirs = ggufTensorName(name);
+    const gg::TensorInfo *t = theirs.empty() ? nullptr : file->tensor(theirs);
+    if (!t)
+      return std::nullopt;
+    LlamaCheckpoint::RawTensor raw;
+    raw.type = t->type;
+    raw.bytes = ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(t->data),
+                                  t->size);
+    raw.shape.assign(t->shape.rbegin(), t->shape.rend());
+    return raw;
+  };
   for (const gg::TensorInfo &t : file->tensors())
     if (!gg::canDequantize(t.type))
       return fail("tensor '" + t.name + "' has type " + gg::typeName(t.type) +

@@ -320,7 +320,8 @@ uint64_t WeightsBuilder::add(TensorRecord meta, llvm::ArrayRef<uint8_t> bytes) {
   // right at the end and the padding after it is written now.
   uint64_t offset = blob.size();
   uint64_t padded = llvm::alignTo(bytes.size(), kWeightsAlignment);
-  blob.reserve(offset + padded);
+  if (blob.capacity() < offset + padded)
+    blob.reserve(std::max<uint64_t>(offset + padded, 2 * blob.capacity()));
   blob.insert(blob.end(), bytes.begin(), bytes.end());
   blob.resize(offset + padded, 0);
   meta.offset = offset;

@@ -258,6 +258,25 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
   };
   std::vector<Pending> pending;
   unsigned unnamed = 0;
+  // Sized once: a large model's weights are not copied again while growing.
+  uint64_t total = 0;
+  f.walk([&](arith::ConstantOp c) {
+    auto rt = dyn_cast<RankedTensorType>(c.getType());
+    if (!rt || c->use_empty())
+      return;
+    uint64_t bytes = rt.getNumElements() * elementBytes(rt.getElementType());
+    if (bytes >= threshold)
+      total += llvm::alignTo(bytes, artifact::kWeightsAlignment);
+  });
+  model.weights.reserve(model.weights.size() + total);
+  // How many ops refer to each resource blob: a blob only one constant uses
+  // is released once copied, so the model's weights exist once in memory.
+  DenseMap<void *, int> blobRefs;
+  f->getParentOfType<ModuleOp>().walk([&](Operation *op) {
+    for (NamedAttribute a : op->getAttrs())
+      if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+        ++blobRefs[r.getRawHandle().getResource()];
+  });
   WalkResult wr = f.walk([&](arith::ConstantOp c) {
     auto rt = dyn_cast<RankedTensorType>(c.getType());
     if (!rt)
@@ -265,6 +284,10 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     uint64_t bytes = rt.getNumElements() * elementBytes(rt.getElementType());
     if (bytes < threshold)
       return WalkResult::advance();
+    if (c->use_empty()) {
+      pending.push_back({c, ~uint64_t(0)});
+      return WalkResult::advance();
+    }
     std::vector<uint8_t> data;
     if (failed(constantBytes(cast<ElementsAttr>(c.getValue()), data))) {
       c.emitError("cannot serialise constant of type ") << c.getType();
@@ -280,6 +303,10 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
       rec.dtype = "i8"; // one sign-extended value per byte
     rec.shape.assign(rt.getShape().begin(), rt.getShape().end());
     pending.push_back({c, model.weights.add(rec, data)});
+    data = {};
+    if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+      if (blobRefs[r.getRawHandle().getResource()] == 1)
+        r.getRawHandle().getResource()->setBlob(HeapAsmResourceBlob::allocate(0, 64));
     return WalkResult::advance();
   });
   if (wr.wasInterrupted())
@@ -292,6 +319,10 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     return failure();
   Value weights = f.getArgument(0);
   for (Pending &p : pending) {
+    if (p.offset == ~uint64_t(0)) {
+      p.op.erase();
+      continue;
+    }
     b.setInsertionPoint(p.op);
     auto rt = cast<RankedTensorType>(p.op.getType());
     Location loc = p.op.getLoc();

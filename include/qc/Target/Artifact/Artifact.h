@@ -116,6 +116,9 @@ public:
   /// Appends `bytes` and records `meta` with its offset and size. Returns the
   /// offset, which never changes afterwards.
   uint64_t add(TensorRecord meta, llvm::ArrayRef<uint8_t> bytes);
+  /// Makes room for `bytes` in all, so that adding up to that much copies
+  /// nothing already added.
+  void reserve(uint64_t bytes) { blob.reserve(bytes); }
 
   /// Size of weights.bin (a multiple of kWeightsAlignment).
   uint64_t size() const { return blob.size(); }
