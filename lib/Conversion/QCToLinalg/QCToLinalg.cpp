@@ -33,6 +33,9 @@
 
 #include <cmath>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <limits>
 
 namespace mlir::qc {
@@ -1245,8 +1248,15 @@ static void releaseBlobIfUnshared(ModuleOp module, DenseResourceElementsAttr res
       if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
         refs += r.getRawHandle().getResource() == entry;
   });
-  if (refs == 1)
-    entry->setBlob(HeapAsmResourceBlob::allocate(0, 64));
+  if (refs != 1)
+    return;
+  entry->setBlob(HeapAsmResourceBlob::allocate(0, 64));
+#if defined(__GLIBC__)
+  // Most weights are below glibc's adaptive mmap threshold: return the
+  // pages now, so a large model's raw and repacked weights are not both
+  // resident.
+  malloc_trim(0);
+#endif
 }
 
 /// The bytes of a constant block weight: a view of its resource blob, or

@@ -119,9 +119,18 @@ struct StepBuilder {
       }
       ArrayRef<char> bytes(reinterpret_cast<const char *>(w->data.data()),
                            w->data.size() * sizeof(float));
-      ElementsAttr a = DenseResourceElementsAttr::get(
-          type, resourceKey(name),
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+      // A converted copy the lookup made for us is adopted as it is; a view
+      // of a mapped file is copied (the file may be gone before the graph).
+      AsmResourceBlob blob =
+          w->owner ? AsmResourceBlob(
+                         bytes, alignof(float),
+                         [owner = w->owner](void *, size_t, size_t) mutable {
+                           owner.reset();
+                         },
+                         /*dataIsMutable=*/false)
+                   : HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64);
+      ElementsAttr a = DenseResourceElementsAttr::get(type, resourceKey(name),
+                                                      std::move(blob));
       it = weightAttrs.try_emplace(name, a).first;
     }
     return op<ConstantOp>(type, {}, {attr("value", it->second)});
@@ -162,8 +171,11 @@ struct StepBuilder {
               /*dataAlignment=*/1,
               [owner](void *, size_t, size_t) mutable { owner.reset(); },
               /*dataIsMutable=*/false);
+          // Named after the layer: a tied classifier's blocks are the
+          // output layer's, whatever the f32 table they came from.
+          StringRef layer = classifier ? StringRef("output") : name;
           enc.attr = DenseResourceElementsAttr::get(
-              type8, resourceKey((name + "." + bw.format).str()), std::move(blob));
+              type8, resourceKey((layer + "." + bw.format).str()), std::move(blob));
           enc.format = bw.format;
           enc.dynamicAct = bw.dynamicAct;
         }

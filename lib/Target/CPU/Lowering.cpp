@@ -44,6 +44,9 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <mutex>
 
 using namespace mlir;
@@ -206,6 +209,15 @@ static std::string ioName(func::FuncOp f, unsigned i, bool result) {
   return (result ? "output" : "input") + std::to_string(i);
 }
 
+/// Returns freed heap pages to the system. Weight blobs released during
+/// lowering are mostly below glibc's adaptive mmap threshold, so their pages
+/// would otherwise stay resident and a large model's weights count twice.
+static void releaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 /// Little-endian bytes of a constant, one byte per element for widths below 8
 /// (the in-memory layout LLVM gives i4 arrays).
 static LogicalResult constantBytes(ElementsAttr attr, std::vector<uint8_t> &out) {
@@ -288,10 +300,20 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
       pending.push_back({c, ~uint64_t(0)});
       return WalkResult::advance();
     }
+    // A resource blob of whole bytes is copied straight from its data.
     std::vector<uint8_t> data;
-    if (failed(constantBytes(cast<ElementsAttr>(c.getValue()), data))) {
+    ArrayRef<uint8_t> bytesRef;
+    auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+    AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
+    if (blob && rt.getElementType().getIntOrFloatBitWidth() % 8 == 0 &&
+        blob->getData().size() == bytes) {
+      ArrayRef<char> d = blob->getData();
+      bytesRef = ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(d.data()), d.size());
+    } else if (failed(constantBytes(cast<ElementsAttr>(c.getValue()), data))) {
       c.emitError("cannot serialise constant of type ") << c.getType();
       return WalkResult::interrupt();
+    } else {
+      bytesRef = data;
     }
     artifact::TensorRecord rec;
     if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
@@ -302,15 +324,19 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     if (rec.dtype == "i4")
       rec.dtype = "i8"; // one sign-extended value per byte
     rec.shape.assign(rt.getShape().begin(), rt.getShape().end());
-    pending.push_back({c, model.weights.add(rec, data)});
+    pending.push_back({c, model.weights.add(rec, bytesRef)});
     data = {};
     if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
-      if (blobRefs[r.getRawHandle().getResource()] == 1)
+      if (blobRefs[r.getRawHandle().getResource()] == 1) {
         r.getRawHandle().getResource()->setBlob(HeapAsmResourceBlob::allocate(0, 64));
+        if (bytes >= (1u << 20))
+          releaseFreedMemory();
+      }
     return WalkResult::advance();
   });
   if (wr.wasInterrupted())
     return failure();
+  releaseFreedMemory();
   uint64_t size = model.weights.size();
 
   OpBuilder b(f.getContext());
@@ -472,6 +498,7 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
   }
   if (failed(lowerToLinalg(module)))
     return failure();
+  releaseFreedMemory();
   f = *modelFunction(module);
   if (failed(outlineWeights(f, model, options.outlineThreshold)))
     return failure();
