@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ArtifactInternal.h"
+#include "Sha256.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -290,8 +291,13 @@ bool mlir::qc::artifact::detail::isLowerHexSha256(StringRef s) {
 }
 
 std::string mlir::qc::artifact::sha256Hex(llvm::ArrayRef<uint8_t> bytes) {
-  std::array<uint8_t, 32> hash = llvm::SHA256::hash(bytes);
-  return llvm::toHex(hash, /*LowerCase=*/true);
+  // The runtime's implementation: llvm::SHA256 keeps a 32-bit byte count
+  // and hashes inputs of 512 MB or more wrongly.
+  uint8_t digest[qcrt::kSha256Bytes];
+  char hex[qcrt::kSha256HexBytes];
+  qcrt::sha256(bytes.data(), bytes.size(), digest);
+  qcrt::sha256Hex(digest, hex);
+  return hex;
 }
 
 std::string mlir::qc::artifact::sha256Hex(StringRef bytes) {
