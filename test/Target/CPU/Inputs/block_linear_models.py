@@ -8,7 +8,7 @@
 qc.block_linear on a dense_resource weight of raw llama.cpp blocks), the
 matching input `x_<M>x<K>.npy` and `<model>.npz` (weight bytes, bias). The
 inputs have ragged edges the kernels must handle: the first block of row 0
-is zero (its int8 scale is 1), and the last row is tiny (1e-30), so that
+is zero (its int8 scale is 1), and the last row is tiny (1e-35), so that
 activation scale times weight scale falls below the normal floats.
 
 `check` recomputes the layer from the .npz with NumPy: the integer form
@@ -92,7 +92,7 @@ def make(out, spec):
     x = xr.standard_normal((m, k)).astype(np.float32)
     x[0, :min(32, k)] = 0
     if m > 1:
-        x[-1, :] *= np.float32(1e-30)
+        x[-1, :] *= np.float32(1e-35)
     np.save(os.path.join(out, f"x_{m}x{k}.npy"), x)
     print(name)
 
