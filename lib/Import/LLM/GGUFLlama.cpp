@@ -3,7 +3,8 @@
 // Part of quantc. See include/qc/Import/LLM/Checkpoint.h. A GGUF file of
 // the "llama" architecture reads as a checkpoint: llama.cpp's metadata keys
 // give the config, its tensors (any block format quantc can expand) are
-// dequantized to f32 when the step builder asks for them, and RoPE rotates
+// dequantized to f32 when the step builder asks for them - or handed out as
+// they are stored (rawLookupFn) for qc.block_linear weights - and RoPE rotates
 // interleaved pairs (llama.cpp's layout). The tokenizer is the file's own
 // (tokenizer.ggml.*), read by Tokenizer::load from the same path.
 //

@@ -70,8 +70,9 @@ FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readHFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
 /// A llama.cpp GGUF file of the "llama" architecture (tensors in any block
-/// format quantc expands are dequantized to f32 on demand; RoPE rotates
-/// interleaved pairs). Its tokenizer is the file's own.
+/// format quantc expands are dequantized to f32 on demand, or viewed as
+/// stored through rawLookupFn; RoPE rotates interleaved pairs). Its
+/// tokenizer is the file's own.
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readGGUFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
