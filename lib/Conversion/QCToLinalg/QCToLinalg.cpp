@@ -758,7 +758,6 @@ std::optional<std::vector<float>> Lowering::constantF32(Value v) {
 
 Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
                           int64_t N, int64_t K, Value bias) {
-  MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   int64_t NT = (N + 15) / 16;
   std::vector<float> packed(NT * K * 16, 0.0f);
