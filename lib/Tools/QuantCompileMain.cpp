@@ -12,6 +12,7 @@
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Dialect/QC/Transforms/Passes.h"
 #include "qc/Executor/Npy.h"
+#include "qc/Import/LLM/Checkpoint.h"
 #include "qc/Import/ONNX/ONNXImporter.h"
 #include "qc/Import/Safetensors/LlamaConfig.h"
 #include "qc/Tools/GGUFExport.h"
@@ -26,7 +27,7 @@
 #include "qc/Quant/Smooth.h"
 #include "qc/Target/CPU/CPUCodegen.h"
 #include "qc/Tools/ModelLoader.h"
-#include "qc/Import/LLM/Checkpoint.h"
+#include "qc/Tools/WeightOnlyDriver.h"
 
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Pass/PassManager.h"
@@ -269,6 +270,53 @@ struct Options {
       cl::desc("Constants with at least this many elements become "
                "dense_resource blobs"),
       cl::init(64), cl::cat(category)};
+  // Calibrated weight rounding of Llama checkpoints (docs/WeightOnly.md).
+  cl::opt<std::string> weightAlgo{
+      "weight-algo",
+      cl::desc("Weight rounding: rtn (round to nearest), or gptq, awq, "
+               "imatrix calibrated on --calib-text (Llama checkpoints, "
+               "weight-only and dynamic schemes)"),
+      cl::init("rtn"), cl::cat(category)};
+  cl::opt<std::string> calibText{
+      "calib-text", cl::desc("Text that calibrates --weight-algo"),
+      cl::value_desc("FILE"), cl::cat(category)};
+  cl::opt<int64_t> calibTokens{
+      "calib-tokens",
+      cl::desc("Tokens of --calib-text to run, BOS included (whole chunks)"),
+      cl::init(8192), cl::cat(category)};
+  cl::opt<int64_t> calibCtx{
+      "calib-ctx",
+      cl::desc("Tokens per calibration chunk (default 256, or the model's "
+               "context when shorter)"),
+      cl::init(0), cl::cat(category)};
+  cl::opt<double> gptqDamp{
+      "gptq-damp",
+      cl::desc("GPTQ damping: this fraction of the mean diagonal of X^T X is "
+               "added to its diagonal"),
+      cl::init(0.01), cl::cat(category)};
+  cl::opt<bool> gptqActOrder{
+      "gptq-act-order",
+      cl::desc("GPTQ: round input channels in decreasing order of their "
+               "activation energy (groups stay contiguous)"),
+      cl::init(false), cl::cat(category)};
+  cl::opt<unsigned> awqGrid{
+      "awq-grid",
+      cl::desc("AWQ: points of the scale exponent search and of the clip "
+               "search"),
+      cl::init(20), cl::cat(category)};
+  cl::opt<double> awqAlpha{
+      "awq-alpha",
+      cl::desc("AWQ: use this scale exponent in [0, 1] instead of searching "
+               "it (negative: search)"),
+      cl::init(-1.0), cl::cat(category)};
+  cl::opt<bool> awqClip{"awq-clip",
+                        cl::desc("AWQ: also search each range's clipping"),
+                        cl::init(true), cl::cat(category)};
+  cl::opt<bool> printWeightErrors{
+      "print-weight-errors",
+      cl::desc("--weight-algo: print each layer's calibration output error "
+               "against round-to-nearest's"),
+      cl::init(false), cl::cat(category)};
 };
 
 llvm::StringRef severityName(DiagnosticSeverity s) {
@@ -440,6 +488,57 @@ static int64_t inferCalibBatch(const Options &opts, int64_t rank) {
   return header->shape[0];
 }
 
+/// The combinations --weight-algo takes (docs/WeightOnly.md).
+static LogicalResult checkWeightAlgoOptions(const Options &opts,
+                                            WeightAlgorithm algo) {
+  auto fail = [&](const Twine &msg) {
+    llvm::errs() << "quant-compile: error: " << msg << "\n";
+    return failure();
+  };
+  std::string name = getWeightAlgorithmName(algo).str();
+  if (algo == WeightAlgorithm::RTN) {
+    if (!opts.calibText.empty())
+      llvm::errs() << "quant-compile: warning: --calib-text is not used by "
+                      "--weight-algo rtn\n";
+    return success();
+  }
+  if (opts.calibText.empty())
+    return fail("--weight-algo " + name +
+                " needs calibration text: pass --calib-text FILE");
+  if (!isLlamaCheckpointPath(opts.inputFile))
+    return fail("--weight-algo " + name +
+                " calibrates on text and needs a Llama checkpoint (a "
+                "llama2.c .bin file or a Hugging Face model directory); '" +
+                opts.inputFile + "' is not one");
+  std::string error;
+  FailureOr<QuantScheme> scheme = QuantScheme::parse(opts.scheme, error);
+  if (failed(scheme))
+    return fail(error);
+  if (scheme->isFloat)
+    return fail("--scheme float quantizes no weights: --weight-algo " + name +
+                " does not apply");
+  if (scheme->activations == ActivationMode::Static)
+    return fail("--weight-algo " + name +
+                " needs a weight-only or dynamic scheme (w4a16-g32, w8a16, "
+                "w4a8-dynamic, w8a8-dynamic-g32, ...); --scheme " +
+                opts.scheme + " quantizes activations statically");
+  if (!opts.calib.empty())
+    return fail("--calib and --weight-algo " + name +
+                " cannot be combined: the weights calibrate on --calib-text");
+  if (opts.qatSteps > 0)
+    return fail("--qat-steps and --weight-algo " + name +
+                " both choose the weights' rounding: use one");
+  if (!(opts.gptqDamp > 0) || !std::isfinite(opts.gptqDamp))
+    return fail("--gptq-damp must be positive");
+  if (opts.awqGrid < 1)
+    return fail("--awq-grid must be at least 1");
+  if (opts.awqAlpha > 1 || std::isnan(opts.awqAlpha))
+    return fail("--awq-alpha must be in [0, 1] (or negative to search it)");
+  if (opts.calibTokens < 1)
+    return fail("--calib-tokens must be positive");
+  return success();
+}
+
 static LogicalResult quantize(const Options &opts, ModuleOp module,
                               const ShapeMap &userShapes) {
   MLIRContext *ctx = module.getContext();
@@ -450,6 +549,15 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     llvm::errs() << "quant-compile: error: " << msg << "\n";
     return failure();
   };
+
+  std::optional<WeightAlgorithm> weightAlgo =
+      parseWeightAlgorithm(opts.weightAlgo);
+  if (!weightAlgo)
+    return fail("unknown --weight-algo '" + opts.weightAlgo +
+                "' (expected rtn, gptq, awq or imatrix)");
+  bool calibratedWeights = *weightAlgo != WeightAlgorithm::RTN;
+  if (failed(checkWeightAlgoOptions(opts, *weightAlgo)))
+    return failure();
 
   // A model that arrives quantized (QDQ from quantization-aware training)
   // is compiled with its own parameters.
@@ -597,6 +705,35 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     if (failed(placeObservers(calibModule)))
       return failure();
   }
+  // Calibrated weight rounding: statistics of every linear layer's input on
+  // the calibration text; AWQ folds its scales into the observed model.
+  WeightOnlyOptions weightOnly;
+  weightOnly.algorithm = *weightAlgo;
+  weightOnly.gptq.damp = opts.gptqDamp;
+  weightOnly.gptq.actOrder = opts.gptqActOrder;
+  weightOnly.awq.grid = opts.awqGrid;
+  weightOnly.awq.clip = opts.awqClip;
+  weightOnly.awq.fixedAlpha = opts.awqAlpha;
+  std::vector<std::shared_ptr<LinearInputStats>> weightStats;
+  std::vector<WeightOnlyLayerReport> weightReports;
+  if (calibratedWeights) {
+    TextCalibrationOptions text;
+    text.textPath = opts.calibText;
+    text.tokenizerPath = opts.tokenizer;
+    text.tokens = opts.calibTokens;
+    text.context = opts.calibCtx;
+    text.numThreads = opts.numThreads;
+    text.progress = !opts.quiet;
+    FailureOr<std::vector<std::shared_ptr<LinearInputStats>>> stats =
+        collectLlamaTextStats(ctx, opts.inputFile, func, text, error);
+    if (failed(stats))
+      return fail(error);
+    weightStats = std::move(*stats);
+    if (*weightAlgo == WeightAlgorithm::AWQ &&
+        failed(applyAWQScaling(func, weightStats, weightOnly, weightReports,
+                               error)))
+      return fail(error);
+  }
   if (opts.compileTo == Phase::Observed)
     return success();
 
@@ -639,6 +776,14 @@ static LogicalResult quantize(const Options &opts, ModuleOp module,
     } none;
     if (failed(calibrate(calibFunc, none, calibOptions, error)))
       return fail(error);
+  }
+  if (calibratedWeights) {
+    if (failed(quantizeLinearWeights(func, weightStats, weightOnly,
+                                     weightReports, error)))
+      return fail(error);
+    if (!opts.quiet || opts.printWeightErrors)
+      printWeightOnlyReport(llvm::errs(), *weightAlgo, weightReports,
+                            opts.printWeightErrors);
   }
 
   if (!opts.report.empty()) {
@@ -830,6 +975,7 @@ int qc::quantCompileMain(int argc, char **argv) {
       "  quant-compile model.onnx --scheme w8a8 --calib calib/ --input-shape x=1x3x224x224 \\\n"
       "      --target host,aarch64,aarch64-apple-darwin -o model.qc\n"
       "  quant-compile model.onnx --scheme w4a16-g32 -o model.qc.mlir\n"
+      "  quant-compile model.bin --scheme w4a16-g32 --weight-algo gptq --calib-text text.txt -o model.mlir\n"
       "  quant-compile model_qdq.onnx -o model.qc.mlir\n"
       "  quant-compile model.onnx --compile-to=input --input-shape x=1x3x320x320\n"
       "  quant-compile --list-ops\n"
@@ -862,6 +1008,12 @@ int qc::quantCompileMain(int argc, char **argv) {
       (opts.emit.empty() && StringRef(opts.outputFile).ends_with(".gguf"))) {
     if (opts.outputFile.empty() || opts.outputFile == "-") {
       llvm::errs() << "quant-compile: error: --emit=gguf needs -o FILE.gguf\n";
+      return 1;
+    }
+    if (opts.weightAlgo.getNumOccurrences() || !opts.calibText.empty()) {
+      llvm::errs() << "quant-compile: error: --weight-algo and --calib-text "
+                      "do not apply to --emit=gguf (its formats take "
+                      "llama.cpp's --imatrix)\n";
       return 1;
     }
     qc::GGUFExportOptions g;

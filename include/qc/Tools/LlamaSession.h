@@ -12,7 +12,8 @@
 //    runtime.
 //
 // Step graphs and artifacts take a fixed number of tokens per step (one,
-// as quant-compile writes them by default); longer steps run as several.
+// as quant-compile writes them by default; S with --input-shape
+// tokens=1xS, returning every token's logits); longer steps run as several.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,6 +48,10 @@ public:
   /// The tokenizer beside a checkpoint; empty for step graphs and when
   /// there is none.
   const std::string &defaultTokenizer() const { return tokenizerPath; }
+
+  /// Tokens a step graph or artifact takes per step (quant-compile
+  /// --input-shape tokens=1xS); 0 for a checkpoint, which takes any number.
+  int64_t tokensPerStep() const;
 
   /// Empties the KV caches (a new sequence starts at position 0).
   void reset();

@@ -21,36 +21,6 @@ using namespace mlir;
 using namespace mlir::qc;
 namespace gg = mlir::qc::gguf;
 
-namespace {
-/// Canonical name -> llama.cpp's tensor name.
-std::string ggufTensorName(StringRef canonical) {
-  static const std::pair<StringRef, StringRef> perLayer[] = {
-      {"attention_norm", "attn_norm"}, {"wq", "attn_q"},
-      {"wk", "attn_k"},                {"wv", "attn_v"},
-      {"wo", "attn_output"},           {"ffn_norm", "ffn_norm"},
-      {"w1", "ffn_gate"},              {"w2", "ffn_down"},
-      {"w3", "ffn_up"},
-  };
-  if (canonical == "tok_embeddings")
-    return "token_embd.weight";
-  if (canonical == "norm")
-    return "output_norm.weight";
-  if (canonical == "output")
-    return "output.weight";
-  StringRef rest = canonical;
-  if (!rest.consume_front("layers."))
-    return "";
-  auto [layer, leaf] = rest.split('.');
-  for (auto [ours, theirs] : perLayer)
-    if (leaf == ours)
-      return ("blk." + layer + "." + theirs + ".weight").str();
-  return "";
-}
-} // namespace
-
-std::string qc::llamaCppTensorName(StringRef canonical) {
-  return ggufTensorName(canonical);
-}
 
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
@@ -119,7 +89,7 @@ qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
     return fail(why);
 
   ckpt->lookupFn = [file](StringRef name) -> std::optional<LlamaTensor> {
-    std::string theirs = ggufTensorName(name);
+    std::string theirs = llamaWeightName(name, LlamaNaming::LlamaCpp);
     const gg::TensorInfo *t = theirs.empty() ? nullptr : file->tensor(theirs);
     if (!t || !gg::canDequantize(t->type))
       return std::nullopt;

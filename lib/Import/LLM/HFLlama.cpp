@@ -17,36 +17,39 @@ using namespace mlir;
 using namespace mlir::qc;
 namespace st = mlir::qc::safetensors;
 
-namespace {
-/// Canonical name -> Hugging Face name.
-std::string hfName(StringRef canonical) {
-  static const std::pair<StringRef, StringRef> perLayer[] = {
-      {"attention_norm", "input_layernorm.weight"},
-      {"wq", "self_attn.q_proj.weight"},
-      {"wk", "self_attn.k_proj.weight"},
-      {"wv", "self_attn.v_proj.weight"},
-      {"wo", "self_attn.o_proj.weight"},
-      {"ffn_norm", "post_attention_layernorm.weight"},
-      {"w1", "mlp.gate_proj.weight"},
-      {"w2", "mlp.down_proj.weight"},
-      {"w3", "mlp.up_proj.weight"},
+std::string qc::llamaWeightName(StringRef canonical, LlamaNaming naming) {
+  // canonical leaf, Hugging Face leaf, llama.cpp leaf
+  static const std::tuple<StringRef, StringRef, StringRef> perLayer[] = {
+      {"attention_norm", "input_layernorm.weight", "attn_norm.weight"},
+      {"wq", "self_attn.q_proj.weight", "attn_q.weight"},
+      {"wk", "self_attn.k_proj.weight", "attn_k.weight"},
+      {"wv", "self_attn.v_proj.weight", "attn_v.weight"},
+      {"wo", "self_attn.o_proj.weight", "attn_output.weight"},
+      {"ffn_norm", "post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"w1", "mlp.gate_proj.weight", "ffn_gate.weight"},
+      {"w2", "mlp.down_proj.weight", "ffn_down.weight"},
+      {"w3", "mlp.up_proj.weight", "ffn_up.weight"},
   };
-  if (canonical == "tok_embeddings")
-    return "model.embed_tokens.weight";
-  if (canonical == "norm")
-    return "model.norm.weight";
-  if (canonical == "output")
-    return "lm_head.weight";
+  static const std::tuple<StringRef, StringRef, StringRef> global[] = {
+      {"tok_embeddings", "model.embed_tokens.weight", "token_embd.weight"},
+      {"norm", "model.norm.weight", "output_norm.weight"},
+      {"output", "lm_head.weight", "output.weight"},
+  };
+  bool hf = naming == LlamaNaming::HuggingFace;
+  for (auto [ours, hfName, cppName] : global)
+    if (canonical == ours)
+      return (hf ? hfName : cppName).str();
   StringRef rest = canonical;
   if (!rest.consume_front("layers."))
     return "";
   auto [layer, leaf] = rest.split('.');
-  for (auto [ours, theirs] : perLayer)
+  for (auto [ours, hfName, cppName] : perLayer)
     if (leaf == ours)
-      return ("model.layers." + layer + "." + theirs).str();
+      return ((hf ? "model.layers." : "blk.") + layer + "." +
+              (hf ? hfName : cppName))
+          .str();
   return "";
 }
-} // namespace
 
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 qc::readHFLlamaCheckpoint(StringRef path, std::string &error) {
@@ -128,7 +131,7 @@ qc::readHFLlamaCheckpoint(StringRef path, std::string &error) {
   std::string modelPath = model->path().str();
   ckpt->lookupFn = [model, modelPath](StringRef name)
       -> std::optional<LlamaTensor> {
-    std::string theirs = hfName(name);
+    std::string theirs = llamaWeightName(name, LlamaNaming::HuggingFace);
     const st::TensorView *v = theirs.empty() ? nullptr : model->lookup(theirs);
     if (!v)
       return std::nullopt;

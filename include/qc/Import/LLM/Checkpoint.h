@@ -76,9 +76,12 @@ readHFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readGGUFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
-/// llama.cpp's name for a canonical weight name (tok_embeddings ->
-/// token_embd.weight, layers.3.wq -> blk.3.attn_q.weight, ...).
-std::string llamaCppTensorName(llvm::StringRef canonical);
+enum class LlamaNaming { HuggingFace, LlamaCpp };
+/// The Hugging Face or llama.cpp name of a canonical weight name
+/// (layers.3.wq -> model.layers.3.self_attn.q_proj.weight /
+/// blk.3.attn_q.weight, tok_embeddings -> model.embed_tokens.weight /
+/// token_embd.weight, ...); empty for an unknown name.
+std::string llamaWeightName(llvm::StringRef canonical, LlamaNaming naming);
 
 /// Any of the above, chosen from the path.
 FailureOr<std::unique_ptr<LlamaCheckpoint>>

@@ -148,14 +148,14 @@ LogicalResult ObserveOp::verify() {
   if (std::optional<StringRef> method = getMethod()) {
     bool known = llvm::StringSwitch<bool>(*method)
                      .Cases({"minmax", "ema-minmax", "percentile", "mse",
-                             "entropy", "qat"},
+                             "entropy", "qat", "gptq", "awq", "imatrix"},
                             true)
                      .Default(false);
     if (!known)
       return emitOpError("unknown calibration method '")
              << *method
-             << "' (expected minmax, ema-minmax, percentile, mse, entropy "
-                "or qat)";
+             << "' (expected minmax, ema-minmax, percentile, mse, entropy, "
+                "qat, gptq, awq or imatrix)";
   }
   if (!isCalibrated())
     return success();

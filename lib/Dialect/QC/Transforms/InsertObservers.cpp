@@ -233,6 +233,21 @@ void InsertObserversPass::runOnOperation() {
         s.granularity = WeightGranularity::PerChannel;
     }
     auto wType = cast<RankedTensorType>(c.info.weight->get().getType());
+    // The partial-block rule: a reduction dimension the group size does not
+    // divide is quantized per channel, and below 8 bits with 8 (a 4-bit
+    // scale for a whole row loses far more than groups do; llama.cpp keeps
+    // such rows in f16).
+    if (s.granularity == WeightGranularity::PerGroup &&
+        wType.getDimSize(c.info.reductionDim) % s.groupSize != 0) {
+      s.granularity = WeightGranularity::PerChannel;
+      if (s.weightBits < 8) {
+        s.weightBits = 8;
+        s.weightSymmetric = true;
+      }
+      ungrouped.push_back(c.name + " (" +
+                          std::to_string(wType.getDimSize(c.info.reductionDim)) +
+                          ")");
+    }
 
     // Weight: one observer per use, so that a shared constant may be
     // quantized differently by its users.
@@ -250,13 +265,8 @@ void InsertObserversPass::runOnOperation() {
     if (s.granularity != WeightGranularity::PerTensor)
       wObs.setAxis(c.info.channelDim);
     if (s.granularity == WeightGranularity::PerGroup) {
-      int64_t k = wType.getDimSize(c.info.reductionDim);
-      if (k % s.groupSize == 0) {
-        wObs.setBlockAxis(c.info.reductionDim);
-        wObs.setBlockSize(s.groupSize);
-      } else {
-        ungrouped.push_back(c.name + " (" + std::to_string(k) + ")");
-      }
+      wObs.setBlockAxis(c.info.reductionDim);
+      wObs.setBlockSize(s.groupSize);
     }
 
     if (s.activations == ActivationMode::Float)
@@ -298,7 +308,7 @@ void InsertObserversPass::runOnOperation() {
     func.emitRemark() << ungrouped.size() << " of " << candidates.size()
                       << " quantized ops have a reduction dimension that is "
                          "not a multiple of the group size and are quantized "
-                         "per channel: "
+                         "per channel with at least 8 bits: "
                       << list;
   }
 }

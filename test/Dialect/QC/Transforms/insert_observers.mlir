@@ -37,9 +37,10 @@
 // W4A16-NOT: qc.observe
 
 // Without protection, the conv's reduction dimension (1 input channel) is not
-// a multiple of 32: per channel. fc2 stays float.
+// a multiple of 32: per channel, with 8 bits (the partial-block rule). fc2
+// stays float.
 // KEEP-LABEL: func @cnn
-// KEEP: qc.observe %{{.*}} {axis = 0 : i64, name = "conv.weight", narrow_range, storage = i4, symmetric}
+// KEEP: qc.observe %{{.*}} {axis = 0 : i64, name = "conv.weight", narrow_range, storage = i8, symmetric}
 // KEEP: qc.observe %{{.*}} {axis = 0 : i64, block_axis = 1 : i64, block_size = 32 : i64, name = "fc1.weight", narrow_range, storage = i4, symmetric}
 // KEEP-NOT: qc.observe
 
@@ -56,7 +57,7 @@
 // Two bits, per tensor, asymmetric (the default below 4 bits).
 // LAYER: qc.observe %{{.*}} {name = "fc2.weight", storage = i2} : tensor<2x8xf32>
 
-// REMARK: remark: 2 of 3 quantized ops have a reduction dimension that is not a multiple of the group size and are quantized per channel: conv (1), fc2 (8)
+// REMARK: remark: 2 of 3 quantized ops have a reduction dimension that is not a multiple of the group size and are quantized per channel with at least 8 bits: conv (1), fc2 (8)
 
 // BAD: error: invalid quantization scheme 'w9a8': weight bits must be 2 to 8
 // BADLAYER: error: invalid layer-scheme 'fc': expected REGEX=SCHEME

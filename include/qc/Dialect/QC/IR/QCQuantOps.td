@@ -55,7 +55,9 @@ def QC_ObserveOp : QC_Op<"observe", [Pure, AllTypesMatch<["input", "result"]>]> 
     - `min`, `max`: the calibrated range, one entry per tensor or per slice.
       `min[i] <= max[i]` always holds.
     - `method`: the calibration method that produced the range
-      (`minmax`, `ema-minmax`, `percentile`, `mse`, `entropy`, `qat`).
+      (`minmax`, `ema-minmax`, `percentile`, `mse`, `entropy`, `qat`), or
+      the weight algorithm whose scales the range pins (`gptq`, `awq`,
+      `imatrix`: quant-compile --weight-algo).
 
     The target of the quantization, set by `qc-insert-observers` and read by
     the range search of `qc-calibrate` and by `qc-fake-quant`:
