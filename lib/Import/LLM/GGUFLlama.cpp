@@ -109,7 +109,7 @@ qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
   };
   ckpt->rawLookupFn = [file](StringRef name)
       -> std::optional<LlamaCheckpoint::RawTensor> {
-    std::string theirs = ggufTensorName(name);
+    std::string theirs = llamaWeightName(name, LlamaNaming::LlamaCpp);
     const gg::TensorInfo *t = theirs.empty() ? nullptr : file->tensor(theirs);
     if (!t)
       return std::nullopt;
