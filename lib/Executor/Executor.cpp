@@ -34,6 +34,7 @@ const KernelRegistry &exec::getKernelRegistry() {
     registerLinalgKernels(r);
     registerQuantKernels(r);
     registerTransformerKernels(r);
+    registerBlockKernels(r);
     return r;
   }();
   return registry;

@@ -57,6 +57,7 @@ void registerNNKernels(KernelRegistry &registry);
 void registerLinalgKernels(KernelRegistry &registry);
 void registerQuantKernels(KernelRegistry &registry);
 void registerTransformerKernels(KernelRegistry &registry);
+void registerBlockKernels(KernelRegistry &registry);
 
 /// The registry with every family registered (built once).
 const KernelRegistry &getKernelRegistry();

@@ -48,7 +48,8 @@ LogicalResult qc::parseInputShapes(ArrayRef<std::string> specs,
 
 OwningOpRef<ModuleOp>
 qc::loadModel(MLIRContext *ctx, StringRef path,
-              const llvm::StringMap<SmallVector<int64_t>> &inputShapes) {
+              const llvm::StringMap<SmallVector<int64_t>> &inputShapes,
+              const LlamaImportOptions &llama) {
   StringRef ext = llvm::sys::path::extension(path);
   if (ext == ".onnx") {
     ONNXImportOptions options;
@@ -70,7 +71,7 @@ qc::loadModel(MLIRContext *ctx, StringRef path,
       }
       spec.seqLen = dims[1];
     }
-    return importLlamaCheckpoint(ctx, path, {spec});
+    return importLlamaCheckpoint(ctx, path, {spec}, llama);
   }
   if (!inputShapes.empty()) {
     emitError(UnknownLoc::get(ctx))

@@ -243,6 +243,28 @@ struct Options {
   cl::opt<std::string> functionName{"function-name",
                                     cl::desc("Name of the generated function"),
                                     cl::init("main"), cl::cat(category)};
+
+  // Block-format weights: Llama checkpoints whose linear layers become
+  // qc.block_linear (docs/GGUF.md, "Block weights in qc").
+  cl::opt<std::string> weightFormat{
+      "weight-format",
+      cl::desc("Llama checkpoints: store the linear weights in a llama.cpp "
+               "block format (Q4_0, Q8_0, Q4_K, ...: the --gguf-type names), "
+               "quantized one tensor at a time; a .gguf model keeps its own "
+               "formats without this option"),
+      cl::value_desc("FORMAT"), cl::cat(category)};
+  cl::opt<std::string> weightOutputFormat{
+      "weight-output-format",
+      cl::desc("With --weight-format: the classifier's format (default: "
+               "Q6_K below 8 bits, as llama-quantize)"),
+      cl::value_desc("FORMAT"), cl::cat(category)};
+  cl::opt<std::string> blockActivations{
+      "block-activations",
+      cl::desc("Block weight layers: int8 (default; Q4_0/Q8_0 quantize the "
+               "activations per block of 32 and run the int8 block kernels) "
+               "or f32 (every layer computes in f32)"),
+      cl::init("int8"), cl::cat(category)};
+
   cl::opt<int64_t> resourceThreshold{
       "resource-threshold",
       cl::desc("Constants with at least this many elements become "
@@ -315,6 +337,18 @@ llvm::StringRef severityName(DiagnosticSeverity s) {
 
 using ShapeMap = llvm::StringMap<SmallVector<int64_t>>;
 
+/// How a Llama checkpoint's linear weights are imported: a .gguf model
+/// keeps its block tensors unless a --scheme asks to quantize its floats.
+static LlamaImportOptions llamaImportOptions(const Options &opts) {
+  LlamaImportOptions o;
+  o.weightFormat = opts.weightFormat;
+  o.outputFormat = opts.weightOutputFormat;
+  o.keepBlocks = StringRef(opts.inputFile).ends_with(".gguf") &&
+                 !opts.scheme.getNumOccurrences();
+  o.dynamicAct = opts.blockActivations != "f32";
+  return o;
+}
+
 static OwningOpRef<ModuleOp> importModel(MLIRContext *ctx, const Options &opts,
                                          StringRef path,
                                          const ShapeMap &shapes) {
@@ -326,7 +360,7 @@ static OwningOpRef<ModuleOp> importModel(MLIRContext *ctx, const Options &opts,
       options.inputShapes[entry.getKey()] = entry.getValue();
     return qc::importONNXModel(ctx, path, options);
   }
-  return qc::loadModel(ctx, path, shapes);
+  return qc::loadModel(ctx, path, shapes, llamaImportOptions(opts));
 }
 
 /// --list-tensors: the tensors of a safetensors model and, for a directory
@@ -379,7 +413,8 @@ static void inputSignature(func::FuncOp func, std::vector<std::string> &names,
 static bool isPreQuantized(ModuleOp module) {
   bool found = false;
   module.walk([&](Operation *op) {
-    if (isa<quant::QuantizeCastOp, quant::DequantizeCastOp, FakeQuantOp>(op))
+    if (isa<quant::QuantizeCastOp, quant::DequantizeCastOp, FakeQuantOp,
+            BlockLinearOp>(op))
       found = true;
   });
   return found;
@@ -994,6 +1029,26 @@ int qc::quantCompileMain(int argc, char **argv) {
   if (!opts.emit.empty()) {
     llvm::errs() << "quant-compile: error: unknown --emit '" << opts.emit
                  << "' (gguf)\n";
+    return 1;
+  }
+  if (opts.blockActivations != "int8" && opts.blockActivations != "f32") {
+    llvm::errs() << "quant-compile: error: --block-activations must be int8 "
+                    "or f32, not '"
+                 << opts.blockActivations << "'\n";
+    return 1;
+  }
+  if ((!opts.weightFormat.empty() || !opts.weightOutputFormat.empty()) &&
+      (!qc::isLlamaCheckpointPath(opts.inputFile) ||
+       opts.scheme.getNumOccurrences() || opts.weightFormat.empty())) {
+    llvm::errs() << "quant-compile: error: "
+                 << (opts.weightFormat.empty()
+                         ? "--weight-output-format needs --weight-format"
+                         : !qc::isLlamaCheckpointPath(opts.inputFile)
+                               ? "--weight-format applies to Llama checkpoints "
+                                 "(.bin, .gguf, a Hugging Face directory)"
+                               : "--weight-format and --scheme both choose how "
+                                 "the weights are quantized: give one")
+                 << "\n";
     return 1;
   }
   llvm::StringMap<SmallVector<int64_t>> userShapes;

@@ -452,9 +452,56 @@ TEST(ArtifactWeights, OffsetsDoNotMoveAsMoreIsAdded) {
   EXPECT_EQ(w.size() % kWeightsAlignment, 0u);
 }
 
+// A builder told to expect much spills its bytes to a temporary file; what
+// it hands out is byte for byte what the in-memory builder holds, before
+// and after the announcement, and across more adds after data().
+TEST(ArtifactWeights, SpilledBuilderHoldsTheSameBytes) {
+  WeightsBuilder memory, spilled;
+  spilled.setSpillThreshold(1000);
+  TensorRecord r;
+  r.dtype = "u8";
+  r.name = "before";
+  EXPECT_EQ(memory.add(r, pattern(70, 5)), spilled.add(r, pattern(70, 5)));
+  memory.reserve(5000);
+  spilled.reserve(5000);
+  EXPECT_FALSE(memory.spilled());
+  ASSERT_TRUE(spilled.spilled());
+  for (int i = 0; i < 20; ++i) {
+    r.name = "t" + std::to_string(i);
+    EXPECT_EQ(memory.add(r, pattern(37 * i, uint8_t(i))),
+              spilled.add(r, pattern(37 * i, uint8_t(i))));
+    if (i == 10) {
+      ASSERT_EQ(spilled.data().size(), memory.size());
+      EXPECT_TRUE(std::equal(memory.data().begin(), memory.data().end(),
+                             spilled.data().begin()));
+    }
+  }
+  EXPECT_EQ(spilled.size(), memory.size());
+  ASSERT_EQ(spilled.data().size(), memory.data().size());
+  EXPECT_TRUE(std::equal(memory.data().begin(), memory.data().end(),
+                         spilled.data().begin()));
+  EXPECT_EQ(sha256Hex(llvm::toStringRef(spilled.data())),
+            sha256Hex(llvm::toStringRef(memory.data())));
+  // Moved into a description, as compileArtifact does, it keeps its bytes.
+  WeightsBuilder moved = std::move(spilled);
+  EXPECT_EQ(sha256Hex(llvm::toStringRef(moved.data())),
+            sha256Hex(llvm::toStringRef(memory.data())));
+}
+
 //===----------------------------------------------------------------------===//
 // Manifest
 //===----------------------------------------------------------------------===//
+
+// weights.bin of a 1B-parameter model is past 512 MB, where a 32-bit count
+// of bits wraps (LLVM 22's SHA256 does): the digest must be FIPS 180-4's,
+// the one the runtime checks at load.
+TEST(ArtifactSha256, PastHalfAGigabyte) {
+  std::vector<uint8_t> big((size_t(1) << 29) + 1);
+  for (size_t i = 0; i < big.size(); ++i)
+    big[i] = uint8_t(i * 7);
+  EXPECT_EQ(sha256Hex(llvm::ArrayRef<uint8_t>(big)),
+            "84799f27354465daba6e8ffd0f6b364c46b6dceffcc895a06ebce8879470a11f");
+}
 
 TEST(ArtifactSha256, KnownVectors) {
   EXPECT_EQ(sha256Hex(StringRef("")),

@@ -13,6 +13,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 
+#include "qc/Import/LLM/Checkpoint.h"
+
 #include <string>
 
 namespace mlir::qc {
@@ -27,9 +29,11 @@ LogicalResult parseInputShapes(llvm::ArrayRef<std::string> specs,
 /// decoding step as `main`, see qc/Import/LLM/Llama.h) or an .mlir/.mlirbc
 /// file, verified.
 /// Diagnostics go to the context's handler; null on failure.
+/// `llama` says how a Llama checkpoint's linear weights are stored.
 OwningOpRef<ModuleOp>
 loadModel(MLIRContext *ctx, llvm::StringRef path,
-          const llvm::StringMap<llvm::SmallVector<int64_t>> &inputShapes);
+          const llvm::StringMap<llvm::SmallVector<int64_t>> &inputShapes,
+          const LlamaImportOptions &llama = {});
 
 /// The function to run: `name` if given, else `main`, else the module's
 /// only function. Emits an error and returns null otherwise.

@@ -18,6 +18,7 @@
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Dialect/QC/Utils/Numerics.h"
+#include "qc/GGUF/BlockFormats.h"
 #include "qc/Executor/Resize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,6 +32,10 @@
 #include "mlir/IR/IRMapping.h"
 
 #include <cmath>
+#include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <limits>
 
 namespace mlir::qc {
@@ -247,6 +252,14 @@ private:
   /// null; a constant one is also attached, padded, as `qc.bias`.
   Value floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
                   int64_t N, int64_t K, Value bias);
+  /// floatGemm on a weight already in the packed [N/16][K][16] layout.
+  Value floatGemmPacked(Location loc, Value x, Value wp, int64_t M, int64_t N,
+                        int64_t K, Value bias);
+  /// A constant of `type` whose bytes `fill` writes, held in a resource blob
+  /// (never uniqued into the context, released when the weights are
+  /// outlined).
+  Value blobConstant(Location loc, RankedTensorType type, StringRef key,
+                     function_ref<void(MutableArrayRef<char>)> fill);
 
   LogicalResult lowerOp(Operation *op);
   LogicalResult lowerConstant(qc::ConstantOp op);
@@ -319,6 +332,18 @@ private:
   /// s_r = f32(max|x_r| / 127) (1 for an all-zero row): {scales, codes}.
   std::pair<Value, Value> quantizeRows(Location loc, Value x2);
   LogicalResult lowerDynamicBlocks(Operation *op, Value xv, Value wv, Value bv);
+  /// Row n of a block weight: its K codes and K/B scales.
+  using BlockRowFn = function_ref<void(int64_t n, int8_t *codes, float *scales)>;
+  /// The weight of the block kernels (packed codes, scales) from its rows.
+  std::pair<Value, Value> packBlockWeight(Location loc, int64_t N, int64_t K,
+                                          int64_t B, bool nibbles,
+                                          BlockRowFn row);
+  /// The dynamic block product of `xv` with packed weight (wp, wsc): the
+  /// `qmm_acc` / `qmm` generics.
+  LogicalResult emitBlockProduct(Operation *op, Value xv, Value bv, Value wp,
+                                 Value wsc, int64_t N, int64_t K, int64_t B,
+                                 bool nibbles);
+  LogicalResult lowerBlockLinear(BlockLinearOp op);
   LogicalResult lowerDynamic(Operation *op, Value xv, Value wv, Value bv,
                              bool isConv, ArrayRef<int64_t> strides,
                              ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations,
@@ -733,7 +758,6 @@ std::optional<std::vector<float>> Lowering::constantF32(Value v) {
 
 Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
                           int64_t N, int64_t K, Value bias) {
-  MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
   int64_t NT = (N + 15) / 16;
   std::vector<float> packed(NT * K * 16, 0.0f);
@@ -743,6 +767,14 @@ Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
   Value wp = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(RankedTensorType::get({NT, K, 16}, f32),
                                      ArrayRef<float>(packed)));
+  return floatGemmPacked(loc, x, wp, M, N, K, bias);
+}
+
+Value Lowering::floatGemmPacked(Location loc, Value x, Value wp, int64_t M,
+                                int64_t N, int64_t K, Value bias) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  int64_t NT = (N + 15) / 16;
   // The bias, zero padded to whole column tiles: the kernels read it a tile
   // at a time, the initialisation its first N values.
   std::optional<std::vector<float>> biasValues;
@@ -789,6 +821,18 @@ Value Lowering::floatGemm(Location loc, Value x, ArrayRef<float> w, int64_t M,
     g->setAttr("qc.bias", DenseElementsAttr::get(RankedTensorType::get({NT * 16}, f32),
                                                  ArrayRef<float>(padded)));
   return g.getResult(0);
+}
+
+Value Lowering::blobConstant(Location loc, RankedTensorType type,
+                             StringRef key,
+                             function_ref<void(MutableArrayRef<char>)> fill) {
+  size_t bytes = static_cast<size_t>(type.getNumElements()) *
+                 (type.getElementTypeBitWidth() / 8);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(bytes, /*align=*/64, /*dataIsMutable=*/true);
+  fill(blob.getMutableData());
+  return arith::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, key, std::move(blob)));
 }
 
 Value Lowering::contraction(Location loc, Value x, Value w, Value init,
@@ -939,20 +983,19 @@ static std::optional<std::vector<int8_t>> constantCodes(Value v) {
 ///     nibble (two's complement);
 ///   8-bit codes: [N/16][K/B][B/32][8][16][4], byte [t,b,c,g,r,i] =
 ///     w[16t + r, bB + 32c + 4g + i];
-/// and the scales as [N/16][K/B][16] f32 s_w / F (F = 16 for 4-bit codes, the
-/// factor the kernels' nibble extraction leaves in the products; zero for
-/// padding rows). The reference form below computes, per block,
+/// and the scales as [N/16][K/B][16] f32 s_w (zero for padding rows). The
+/// reference form below computes, per block,
 ///   acc_u = sum (w + O) * x_q,  acc = acc_u - O * sum x_q   (O = 8 or 128,
 /// the unsigned offset x86 vpdpbusd works with) and
-///   y = bias (or 0);  y += f32(acc * F) * (s_x * s_w / F)   block by block,
-/// which is the executor's f32(acc) * f32(f64(s_x) * f64(s_w)) exactly.
+///   y = bias (or 0);  y += f32(acc) * (s_x * s_w)   block by block,
+/// which is the executor's f32(acc) * f32(f64(s_x) * f64(s_w)) exactly (the
+/// f64 product of two floats is exact, so both round once).
 LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
                                            Value bv) {
   Location loc = op->getLoc();
-  MLIRContext *ctx = b.getContext();
   auto sc = cast<quant::UniformQuantizedSubChannelType>(eltOf(wv));
   bool linear = !isa<MatMulOp>(op);
-  ArrayRef<int64_t> ws = shapeOf(wv), xs = shapeOf(xv);
+  ArrayRef<int64_t> ws = shapeOf(wv);
   int64_t kDim = linear ? 1 : 0;
   int64_t K = ws[kDim], N = ws[1 - kDim];
   SmallVector<int64_t> blockOf(ws.begin(), ws.end());
@@ -965,57 +1008,89 @@ LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
     return err(op) << "the dynamic form with weight blocks is lowered for f32 "
                       "inputs and constant weights of at most 8 bits in "
                       "blocks of a multiple of 32";
-  int64_t M = 1;
-  for (int64_t d : xs.drop_back())
-    M *= d;
-  int64_t nb = K / B, S = B / 32, NT = (N + 15) / 16;
-  bool nibbles = bits <= 4;
-  int64_t G = nibbles ? 4 : 8, F = nibbles ? 16 : 1, O = nibbles ? 8 : 128;
-  auto code = [&](int64_t n, int64_t k) -> int8_t {
-    if (n >= N)
-      return 0;
-    return (*codes)[linear ? n * K + k : k * N + n];
-  };
-  std::vector<int8_t> packed(NT * nb * S * G * 64, 0);
-  for (int64_t t = 0; t < NT; ++t)
-    for (int64_t blk = 0; blk < nb; ++blk)
-      for (int64_t c = 0; c < S; ++c)
-        for (int64_t g = 0; g < G; ++g)
-          for (int64_t r = 0; r < 16; ++r)
-            for (int64_t i = 0; i < 4; ++i) {
-              int64_t n = 16 * t + r, k = blk * B + 32 * c + 4 * g + i;
-              size_t at = ((((t * nb + blk) * S + c) * G + g) * 16 + r) * 4 + i;
-              if (nibbles)
-                packed[at] = static_cast<int8_t>((code(n, k) & 0xF) |
-                                                 ((code(n, k + 16) & 0xF) << 4));
-              else
-                packed[at] = code(n, k);
-            }
   // Scales: element (n, k) of the weight uses scale [coords / block sizes].
   auto scaleAttr = sc.getScales();
   SmallVector<double> scales;
   for (const APFloat &v : scaleAttr.getValues<APFloat>())
     scales.push_back(v.convertToDouble());
   ArrayRef<int64_t> sshape = scaleAttr.getType().getShape();
-  std::vector<float> wscale(NT * nb * 16, 0.0f);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t blk = 0; blk < nb; ++blk) {
-      int64_t coord[2];
-      coord[kDim] = blk * B;
-      coord[1 - kDim] = n;
-      int64_t at = (coord[0] / blockOf[0]) * sshape[1] + coord[1] / blockOf[1];
-      float sw = static_cast<float>(scales[at]);
-      wscale[(n / 16 * nb + blk) * 16 + n % 16] = sw / static_cast<float>(F);
-    }
+  int64_t nb = K / B;
+  auto [wp, wsc] = packBlockWeight(
+      loc, N, K, B, bits <= 4, [&](int64_t n, int8_t *rowCodes, float *rowScales) {
+        for (int64_t k = 0; k < K; ++k)
+          rowCodes[k] = (*codes)[linear ? n * K + k : k * N + n];
+        for (int64_t blk = 0; blk < nb; ++blk) {
+          int64_t coord[2];
+          coord[kDim] = blk * B;
+          coord[1 - kDim] = n;
+          int64_t at = (coord[0] / blockOf[0]) * sshape[1] + coord[1] / blockOf[1];
+          rowScales[blk] = static_cast<float>(scales[at]);
+        }
+      });
+  return emitBlockProduct(op, xv, bv, wp, wsc, N, K, B, bits <= 4);
+}
+
+std::pair<Value, Value> Lowering::packBlockWeight(Location loc, int64_t N,
+                                                  int64_t K, int64_t B,
+                                                  bool nibbles, BlockRowFn row) {
+  int64_t nb = K / B, S = B / 32, NT = (N + 15) / 16;
+  int64_t G = nibbles ? 4 : 8;
+  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  // One tile of 16 rows decoded at a time.
+  std::vector<int8_t> codes(16 * K);
+  std::vector<float> scales(16 * nb);
+  std::vector<int8_t> packed;
+  std::vector<float> wscale;
+  auto decodeTile = [&](int64_t t) {
+    std::fill(codes.begin(), codes.end(), 0);
+    std::fill(scales.begin(), scales.end(), 0.0f);
+    for (int64_t r = 0; r < 16 && 16 * t + r < N; ++r)
+      row(16 * t + r, codes.data() + r * K, scales.data() + r * nb);
+  };
+  Value wp = blobConstant(
+      loc, RankedTensorType::get({NT, nb, S, G, 16, 4}, i8), "qc_qmm_weight",
+      [&](MutableArrayRef<char> out) {
+        std::vector<float> tileScales(NT * nb * 16, 0.0f);
+        for (int64_t t = 0; t < NT; ++t) {
+          decodeTile(t);
+          for (int64_t blk = 0; blk < nb; ++blk) {
+            for (int64_t r = 0; r < 16; ++r)
+              tileScales[(t * nb + blk) * 16 + r] = scales[r * nb + blk];
+            for (int64_t c = 0; c < S; ++c)
+              for (int64_t g = 0; g < G; ++g)
+                for (int64_t r = 0; r < 16; ++r)
+                  for (int64_t i = 0; i < 4; ++i) {
+                    int64_t k = blk * B + 32 * c + 4 * g + i;
+                    size_t at = ((((t * nb + blk) * S + c) * G + g) * 16 + r) * 4 + i;
+                    const int8_t *cr = codes.data() + r * K;
+                    out[at] = nibbles ? static_cast<char>((cr[k] & 0xF) |
+                                                          ((cr[k + 16] & 0xF) << 4))
+                                      : static_cast<char>(cr[k]);
+                  }
+          }
+        }
+        wscale = std::move(tileScales);
+      });
+  Value wsc = blobConstant(loc, RankedTensorType::get({NT, nb, 16}, f32),
+                           "qc_qmm_scales", [&](MutableArrayRef<char> out) {
+                             std::memcpy(out.data(), wscale.data(),
+                                         wscale.size() * sizeof(float));
+                           });
+  return {wp, wsc};
+}
+
+LogicalResult Lowering::emitBlockProduct(Operation *op, Value xv, Value bv,
+                                         Value wp, Value wsc, int64_t N,
+                                         int64_t K, int64_t B, bool nibbles) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = shapeOf(xv);
+  int64_t M = 1;
+  for (int64_t d : xs.drop_back())
+    M *= d;
+  int64_t nb = K / B, S = B / 32, NT = (N + 15) / 16;
+  int64_t O = nibbles ? 8 : 128;
   Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
-  Value wp = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({NT, nb, S, G, 16, 4}, i8),
-                             ArrayRef<int8_t>(packed)));
-  Value wsc = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({NT, nb, 16}, f32),
-                             ArrayRef<float>(wscale)));
 
   // The activation, per row and block of B: scales [M, nb], codes [M, K]
   // and code sums [M, nb].
@@ -1137,8 +1212,6 @@ LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
             bb, l, a[0],
             arith::MulIOp::create(bb, l, a[3],
                                   arith::ConstantOp::create(bb, l, bb.getIntegerAttr(t32, O))));
-        acc = arith::MulIOp::create(bb, l, acc,
-                                    arith::ConstantOp::create(bb, l, bb.getIntegerAttr(t32, F)));
         Value s = arith::MulFOp::create(bb, l, a[1], a[2]);
         Value term = arith::MulFOp::create(
             bb, l, arith::SIToFPOp::create(bb, l, bb.getF32Type(), acc), s);
@@ -1160,6 +1233,143 @@ LogicalResult Lowering::lowerDynamicBlocks(Operation *op, Value xv, Value wv,
   }
   set(op->getResult(0), y);
   return success();
+}
+
+/// Frees the data of resource `res` when no other op of `module` refers to
+/// it (the blob entry stays, empty).
+static void releaseBlobIfUnshared(ModuleOp module, DenseResourceElementsAttr res) {
+  if (!module)
+    return;
+  auto *entry = res.getRawHandle().getResource();
+  int refs = 0;
+  module.walk([&](Operation *op) {
+    for (NamedAttribute a : op->getAttrs())
+      if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+        refs += r.getRawHandle().getResource() == entry;
+  });
+  if (refs != 1)
+    return;
+  entry->setBlob(HeapAsmResourceBlob::allocate(0, 64));
+#if defined(__GLIBC__)
+  // Most weights are below glibc's adaptive mmap threshold: return the
+  // pages now, so a large model's raw and repacked weights are not both
+  // resident.
+  malloc_trim(0);
+#endif
+}
+
+/// The bytes of a constant block weight: a view of its resource blob, or
+/// of the raw data of a dense attribute (a splat is expanded into `copy`).
+static std::optional<ArrayRef<char>> blockBytes(qc::ConstantOp c,
+                                                std::vector<char> &copy) {
+  Attribute value = c.getValue();
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
+    if (AsmResourceBlob *blob = res.getRawHandle().getBlob())
+      return blob->getData();
+    return std::nullopt;
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || dense.getElementType().getIntOrFloatBitWidth() != 8)
+    return std::nullopt;
+  if (dense.isSplat()) {
+    copy.assign(dense.getNumElements(), dense.getRawData().front());
+    return ArrayRef<char>(copy);
+  }
+  return dense.getRawData();
+}
+
+/// qc.block_linear (QCBlockOps.td). The integer form of Q4_0 / Q8_0 runs on
+/// the block kernels of the w4a8-dynamic form: the blocks are decoded at
+/// compile time into codes (Q4_0 q - 8, Q8_0 q) and f32 scales (the binary16
+/// d widened exactly) and repacked into that form's layout. The float form
+/// of every format expands the rows with gguf::dequantizeRow at compile
+/// time straight into the f32 GEMM's packed layout; the GEMM's fused
+/// multiply-adds in order of k are the executor's arithmetic.
+LogicalResult Lowering::lowerBlockLinear(BlockLinearOp op) {
+  Location loc = op.getLoc();
+  namespace gg = mlir::qc::gguf;
+  auto c = op.getWeight().getDefiningOp<qc::ConstantOp>();
+  std::vector<char> splat;
+  std::optional<ArrayRef<char>> bytes;
+  if (c)
+    bytes = blockBytes(c, splat);
+  int64_t K = op.getRowLength(), N = op.getNumRows();
+  std::optional<gg::GGMLType> type = gg::parseTypeName(op.getFormat());
+  size_t rowBytes = static_cast<size_t>(op.getWeight().getType().getShape()[1]);
+  if (!bytes || !type || bytes->size() != rowBytes * N)
+    return err(op) << "is lowered with a constant weight (qc.constant, dense "
+                      "or dense_resource) holding " << rowBytes * N << " bytes";
+  const char *w = bytes->data();
+  ArrayRef<int64_t> xs = shapeOf(op.getInput());
+  int64_t M = 1;
+  for (int64_t d : xs.drop_back())
+    M *= d;
+  LogicalResult result = success();
+  if (op.getDynamicAct()) {
+    bool q4 = *type == gg::GGMLType::Q4_0;
+    size_t blockBytes = q4 ? 18 : 34;
+    auto [wp, wsc] = packBlockWeight(
+        loc, N, K, 32, q4, [&](int64_t n, int8_t *codes, float *scales) {
+          for (int64_t blk = 0; blk < K / 32; ++blk) {
+            const auto *p = reinterpret_cast<const uint8_t *>(
+                w + n * rowBytes + blk * blockBytes);
+            uint16_t d;
+            std::memcpy(&d, p, 2);
+            scales[blk] = gg::halfToFloat(d);
+            int8_t *out = codes + blk * 32;
+            if (q4) {
+              for (int i = 0; i < 16; ++i) {
+                out[i] = static_cast<int8_t>((p[2 + i] & 0xF) - 8);
+                out[i + 16] = static_cast<int8_t>((p[2 + i] >> 4) - 8);
+              }
+            } else {
+              std::memcpy(out, p + 2, 32);
+            }
+          }
+        });
+    result = emitBlockProduct(op, op.getInput(), op.getBias(), wp, wsc, N, K,
+                              32, q4);
+  } else {
+    int64_t NT = (N + 15) / 16;
+    Value wp = blobConstant(
+        loc, RankedTensorType::get({NT, K, 16}, b.getF32Type()), "qc_fgemm_weight",
+        [&](MutableArrayRef<char> out) {
+          auto *packed = reinterpret_cast<float *>(out.data());
+          std::fill(packed, packed + NT * K * 16, 0.0f);
+          std::vector<float> row(K);
+          for (int64_t n = 0; n < N; ++n) {
+            gg::dequantizeRow(*type, w + n * rowBytes, K, row.data());
+            for (int64_t k = 0; k < K; ++k)
+              packed[((n / 16) * K + k) * 16 + n % 16] = row[k];
+          }
+        });
+    Value x = get(op.getInput());
+    if (xs.size() != 2) {
+      ReassociationIndices lead;
+      for (unsigned i = 0; i + 1 < xs.size(); ++i)
+        lead.push_back(i);
+      x = tensor::CollapseShapeOp::create(
+          b, loc, x,
+          SmallVector<ReassociationIndices>{lead, {static_cast<int64_t>(xs.size() - 1)}});
+    }
+    Value y = floatGemmPacked(loc, x, wp, M, N, K, op.getBias());
+    auto rt = cast<RankedTensorType>(op.getResult().getType());
+    if (rt.getShape() != ArrayRef<int64_t>{M, N}) {
+      ReassociationIndices lead;
+      for (int64_t i = 0; i + 1 < rt.getRank(); ++i)
+        lead.push_back(i);
+      y = tensor::ExpandShapeOp::create(
+          b, loc, rt, y,
+          SmallVector<ReassociationIndices>{lead, {rt.getRank() - 1}});
+    }
+    set(op.getResult(), y);
+  }
+  // The raw blocks are not needed any more once repacked: release a blob
+  // no other constant refers to, so a large model holds one copy at a time.
+  if (succeeded(result) && c && c->hasOneUse())
+    if (auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+      releaseBlobIfUnshared(c->getParentOfType<ModuleOp>(), res);
+  return result;
 }
 
 std::pair<Value, Value> Lowering::quantizeRows(Location loc, Value x2) {
@@ -1308,6 +1518,12 @@ Value Lowering::padSpatial(Location loc, Value v, ArrayRef<int64_t> lo,
 //===----------------------------------------------------------------------===//
 
 LogicalResult Lowering::lowerConstant(qc::ConstantOp op) {
+  // Block weights are read by their qc.block_linear users, which repack
+  // them; the raw bytes themselves are not part of the lowered model.
+  if (!op->use_empty() && llvm::all_of(op->getUses(), [](OpOperand &use) {
+        return isa<BlockLinearOp>(use.getOwner()) && use.getOperandNumber() == 1;
+      }))
+    return success();
   auto t = convertType(op.getType());
   auto value = cast<ElementsAttr>(op.getValue());
   TypedAttr attr;
@@ -3507,6 +3723,8 @@ LogicalResult Lowering::lowerOp(Operation *op) {
     return lowerConvTranspose(c);
   if (auto l = dyn_cast<LinearOp>(op))
     return lowerLinear(op, l.getInput(), l.getWeight(), l.getBias());
+  if (auto l = dyn_cast<BlockLinearOp>(op))
+    return lowerBlockLinear(l);
   if (auto m = dyn_cast<MatMulOp>(op))
     return lowerMatmul(m);
   if (auto p = dyn_cast<Pool2DOp>(op))

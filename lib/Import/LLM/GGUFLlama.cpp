@@ -3,7 +3,8 @@
 // Part of quantc. See include/qc/Import/LLM/Checkpoint.h. A GGUF file of
 // the "llama" architecture reads as a checkpoint: llama.cpp's metadata keys
 // give the config, its tensors (any block format quantc can expand) are
-// dequantized to f32 when the step builder asks for them, and RoPE rotates
+// dequantized to f32 when the step builder asks for them - or handed out as
+// they are stored (rawLookupFn) for qc.block_linear weights - and RoPE rotates
 // interleaved pairs (llama.cpp's layout). The tokenizer is the file's own
 // (tokenizer.ggml.*), read by Tokenizer::load from the same path.
 //
@@ -105,6 +106,19 @@ qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
     out.data = ArrayRef<float>(copy.get(), values->size());
     out.owner = std::move(copy);
     return out;
+  };
+  ckpt->rawLookupFn = [file](StringRef name)
+      -> std::optional<LlamaCheckpoint::RawTensor> {
+    std::string theirs = llamaWeightName(name, LlamaNaming::LlamaCpp);
+    const gg::TensorInfo *t = theirs.empty() ? nullptr : file->tensor(theirs);
+    if (!t)
+      return std::nullopt;
+    LlamaCheckpoint::RawTensor raw;
+    raw.type = t->type;
+    raw.bytes = ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(t->data),
+                                  t->size);
+    raw.shape.assign(t->shape.rbegin(), t->shape.rend());
+    return raw;
   };
   for (const gg::TensorInfo &t : file->tensors())
     if (!gg::canDequantize(t.type))

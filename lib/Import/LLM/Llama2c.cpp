@@ -177,9 +177,10 @@ qc::openLlamaCheckpoint(StringRef path, std::string &error) {
   return readHFLlamaCheckpoint(path, error);
 }
 
-OwningOpRef<ModuleOp> qc::importLlamaCheckpoint(MLIRContext *ctx,
-                                                StringRef path,
-                                                ArrayRef<LlamaStepSpec> steps) {
+OwningOpRef<ModuleOp>
+qc::importLlamaCheckpoint(MLIRContext *ctx, StringRef path,
+                          ArrayRef<LlamaStepSpec> steps,
+                          const LlamaImportOptions &options) {
   ctx->loadDialect<QCDialect, func::FuncDialect>();
   std::string error;
   Location loc = FileLineColLoc::get(ctx, path, 0, 0);
@@ -188,9 +189,15 @@ OwningOpRef<ModuleOp> qc::importLlamaCheckpoint(MLIRContext *ctx,
     emitError(loc) << error;
     return nullptr;
   }
+  FailureOr<LlamaWeightEncoder> encoder =
+      makeLlamaWeightEncoder(**ckpt, options, error);
+  if (failed(encoder)) {
+    emitError(loc) << error;
+    return nullptr;
+  }
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   if (failed(buildLlamaSteps(*module, (*ckpt)->config, (*ckpt)->lookup(),
-                             steps)))
+                             steps, *encoder)))
     return nullptr;
   return module;
 }

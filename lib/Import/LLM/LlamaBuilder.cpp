@@ -8,6 +8,7 @@
 
 #include "qc/Dialect/QC/IR/QCOps.h"
 #include "qc/Executor/Executor.h"
+#include "qc/GGUF/BlockFormats.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -49,18 +50,34 @@ std::string LlamaConfig::validate() const {
 
 namespace {
 
+/// A linear layer's weight as the graph holds it: f32 (format empty) or
+/// the bytes of a block format.
+struct LinearWeight {
+  Value value;
+  std::string format;
+  bool dynamicAct = false;
+};
+
 struct StepBuilder {
   ModuleOp module;
   const LlamaConfig &cfg;
   const LlamaWeightLookup &lookup;
+  const LlamaWeightEncoder &encoder;
   OpBuilder b;
   Location loc;
   llvm::StringMap<ElementsAttr> weightAttrs;
+  /// Encoded linear weights by name (a null attribute: kept f32).
+  struct Encoded {
+    ElementsAttr attr;
+    std::string format;
+    bool dynamicAct = false;
+  };
+  llvm::StringMap<Encoded> encoded;
 
   StepBuilder(ModuleOp module, const LlamaConfig &cfg,
-          const LlamaWeightLookup &lookup)
-      : module(module), cfg(cfg), lookup(lookup), b(module.getContext()),
-        loc(module.getLoc()) {}
+              const LlamaWeightLookup &lookup, const LlamaWeightEncoder &encoder)
+      : module(module), cfg(cfg), lookup(lookup), encoder(encoder),
+        b(module.getContext()), loc(module.getLoc()) {}
 
   Type f32() { return b.getF32Type(); }
   RankedTensorType t(ArrayRef<int64_t> shape, Type elt = {}) {
@@ -102,16 +119,86 @@ struct StepBuilder {
       }
       ArrayRef<char> bytes(reinterpret_cast<const char *>(w->data.data()),
                            w->data.size() * sizeof(float));
-      ElementsAttr a = DenseResourceElementsAttr::get(
-          type, resourceKey(name),
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+      // A converted copy the lookup made for us is adopted as it is; a view
+      // of a mapped file is copied (the file may be gone before the graph).
+      AsmResourceBlob blob =
+          w->owner ? AsmResourceBlob(
+                         bytes, alignof(float),
+                         [owner = w->owner](void *, size_t, size_t) mutable {
+                           owner.reset();
+                         },
+                         /*dataIsMutable=*/false)
+                   : HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64);
+      ElementsAttr a = DenseResourceElementsAttr::get(type, resourceKey(name),
+                                                      std::move(blob));
       it = weightAttrs.try_emplace(name, a).first;
     }
     return op<ConstantOp>(type, {}, {attr("value", it->second)});
   }
 
-  Value linear(Value x, Value w, ArrayRef<int64_t> outShape) {
-    return op<LinearOp>(t(outShape), {x, w});
+  /// The linear weight `name` [N, K]: through the encoder when there is
+  /// one, else f32.
+  FailureOr<LinearWeight> linearWeight(StringRef name, ArrayRef<int64_t> shape,
+                                       bool classifier = false) {
+    if (encoder) {
+      auto it = encoded.find(name);
+      if (it == encoded.end()) {
+        llvm::Expected<std::optional<LlamaBlockWeight>> e =
+            encoder(name, shape, classifier);
+        if (!e) {
+          emitError(loc) << llvm::toString(e.takeError());
+          return failure();
+        }
+        Encoded enc;
+        if (*e) {
+          LlamaBlockWeight &bw = **e;
+          std::optional<gguf::GGMLType> type = gguf::parseTypeName(bw.format);
+          int64_t N = shape[0], K = shape[1];
+          if (!type || !gguf::isValidRowLength(*type, K) ||
+              bw.bytes.size() != uint64_t(N) * gguf::rowSize(*type, K)) {
+            emitError(loc) << "Llama weight '" << name << "' in " << bw.format
+                           << " has " << bw.bytes.size()
+                           << " bytes, which is not [" << N << ", " << K
+                           << "] in that format";
+            return failure();
+          }
+          int64_t rowBytes = int64_t(gguf::rowSize(*type, K));
+          auto type8 = RankedTensorType::get({N, rowBytes}, b.getIntegerType(8));
+          std::shared_ptr<const void> owner = bw.owner;
+          AsmResourceBlob blob(
+              ArrayRef<char>(reinterpret_cast<const char *>(bw.bytes.data()),
+                             bw.bytes.size()),
+              /*dataAlignment=*/1,
+              [owner](void *, size_t, size_t) mutable { owner.reset(); },
+              /*dataIsMutable=*/false);
+          // Named after the layer: a tied classifier's blocks are the
+          // output layer's, whatever the f32 table they came from.
+          StringRef layer = classifier ? StringRef("output") : name;
+          enc.attr = DenseResourceElementsAttr::get(
+              type8, resourceKey((layer + "." + bw.format).str()), std::move(blob));
+          enc.format = bw.format;
+          enc.dynamicAct = bw.dynamicAct;
+        }
+        it = encoded.try_emplace(name, std::move(enc)).first;
+      }
+      if (it->second.attr)
+        return LinearWeight{op<ConstantOp>(cast<ShapedType>(it->second.attr.getType()),
+                                           {}, {attr("value", it->second.attr)}),
+                            it->second.format, it->second.dynamicAct};
+    }
+    FailureOr<Value> w = weight(name, shape);
+    if (failed(w))
+      return failure();
+    return LinearWeight{*w, "", false};
+  }
+
+  Value linear(Value x, const LinearWeight &w, ArrayRef<int64_t> outShape) {
+    if (w.format.empty())
+      return op<LinearOp>(t(outShape), {x, w.value});
+    SmallVector<NamedAttribute> attrs = {attr("format", b.getStringAttr(w.format))};
+    if (w.dynamicAct)
+      attrs.push_back(attr("dynamic_act", b.getUnitAttr()));
+    return op<BlockLinearOp>(t(outShape), {x, w.value}, attrs);
   }
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     auto type = cast<RankedTensorType>(x.getType());
@@ -187,14 +274,14 @@ LogicalResult StepBuilder::buildStep(const LlamaStepSpec &spec) {
   for (int64_t l = 0; l < L; ++l) {
     std::string p = "layers." + std::to_string(l) + ".";
     auto attnNorm = weight(p + "attention_norm", {dim});
-    auto wq = weight(p + "wq", {dim, dim});
-    auto wk = weight(p + "wk", {Hkv * D, dim});
-    auto wv = weight(p + "wv", {Hkv * D, dim});
-    auto wo = weight(p + "wo", {dim, dim});
+    auto wq = linearWeight(p + "wq", {dim, dim});
+    auto wk = linearWeight(p + "wk", {Hkv * D, dim});
+    auto wv = linearWeight(p + "wv", {Hkv * D, dim});
+    auto wo = linearWeight(p + "wo", {dim, dim});
     auto ffnNorm = weight(p + "ffn_norm", {dim});
-    auto w1 = weight(p + "w1", {F, dim});
-    auto w2 = weight(p + "w2", {dim, F});
-    auto w3 = weight(p + "w3", {F, dim});
+    auto w1 = linearWeight(p + "w1", {F, dim});
+    auto w2 = linearWeight(p + "w2", {dim, F});
+    auto w3 = linearWeight(p + "w3", {F, dim});
     if (failed(attnNorm) || failed(wq) || failed(wk) || failed(wv) ||
         failed(wo) || failed(ffnNorm) || failed(w1) || failed(w2) || failed(w3))
       return failure();
@@ -224,7 +311,8 @@ LogicalResult StepBuilder::buildStep(const LlamaStepSpec &spec) {
     x = op<AddOp>(x.getType(), {x, ff});
   }
   auto norm = weight("norm", {dim});
-  auto cls = weight(cfg.tiedEmbeddings ? "tok_embeddings" : "output", {V, dim});
+  auto cls = linearWeight(cfg.tiedEmbeddings ? "tok_embeddings" : "output",
+                          {V, dim}, /*classifier=*/true);
   if (failed(norm) || failed(cls))
     return failure();
   if (spec.lastLogitsOnly && S > 1)
@@ -243,11 +331,12 @@ LogicalResult StepBuilder::buildStep(const LlamaStepSpec &spec) {
 
 LogicalResult qc::buildLlamaSteps(ModuleOp module, const LlamaConfig &config,
                                   const LlamaWeightLookup &weights,
-                                  ArrayRef<LlamaStepSpec> steps) {
+                                  ArrayRef<LlamaStepSpec> steps,
+                                  const LlamaWeightEncoder &encoder) {
   std::string why = config.validate();
   if (!why.empty())
     return emitError(module.getLoc()) << "invalid Llama config: " << why;
-  StepBuilder builder(module, config, weights);
+  StepBuilder builder(module, config, weights, encoder);
   for (const LlamaStepSpec &spec : steps)
     if (failed(builder.buildStep(spec)))
       return failure();

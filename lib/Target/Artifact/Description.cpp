@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ArtifactInternal.h"
+#include "Sha256.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -15,10 +16,14 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/TargetParser/Triple.h"
 
 #include <array>
+#include <cerrno>
+#include <unistd.h>
 #include <cmath>
 
 using namespace mlir::qc::artifact;
@@ -286,8 +291,13 @@ bool mlir::qc::artifact::detail::isLowerHexSha256(StringRef s) {
 }
 
 std::string mlir::qc::artifact::sha256Hex(llvm::ArrayRef<uint8_t> bytes) {
-  std::array<uint8_t, 32> hash = llvm::SHA256::hash(bytes);
-  return llvm::toHex(hash, /*LowerCase=*/true);
+  // The runtime's implementation: llvm::SHA256 keeps a 32-bit byte count
+  // and hashes inputs of 512 MB or more wrongly.
+  uint8_t digest[qcrt::kSha256Bytes];
+  char hex[qcrt::kSha256HexBytes];
+  qcrt::sha256(bytes.data(), bytes.size(), digest);
+  qcrt::sha256Hex(digest, hex);
+  return hex;
 }
 
 std::string mlir::qc::artifact::sha256Hex(StringRef bytes) {
@@ -315,18 +325,93 @@ ProducerInfo ProducerInfo::current() {
 // WeightsBuilder
 //===----------------------------------------------------------------------===//
 
+/// The temporary file of a spilled builder: unlinked as soon as it is
+/// created, so nothing is left behind whatever happens to the process.
+struct WeightsBuilder::Spill {
+  int fd = -1;
+  bool failed = false;
+  std::unique_ptr<llvm::sys::fs::mapped_file_region> map;
+  uint64_t mapped = 0;
+  ~Spill() {
+    map.reset();
+    if (fd >= 0)
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  }
+  void write(const uint8_t *p, size_t n) {
+    while (n && !failed) {
+      ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0) {
+        failed = true;
+        break;
+      }
+      p += w;
+      n -= size_t(w);
+    }
+  }
+};
+
+void WeightsBuilder::reserve(uint64_t bytes) {
+  if (bytes < spillThreshold || spill) {
+    if (!spill)
+      blob.reserve(bytes);
+    return;
+  }
+  int fd;
+  llvm::SmallString<128> path;
+  if (llvm::sys::fs::createTemporaryFile("qc-weights", "bin", fd, path)) {
+    blob.reserve(bytes); // no temporary file: stay in memory
+    return;
+  }
+  llvm::sys::fs::remove(path);
+  spill = std::make_shared<Spill>();
+  spill->fd = fd;
+  spill->write(blob.data(), blob.size());
+  blob = {};
+}
+
 uint64_t WeightsBuilder::add(TensorRecord meta, llvm::ArrayRef<uint8_t> bytes) {
-  // blob.size() is kept a multiple of the alignment, so the next blob starts
+  // The size is kept a multiple of the alignment, so the next blob starts
   // right at the end and the padding after it is written now.
-  uint64_t offset = blob.size();
+  uint64_t offset = total;
   uint64_t padded = llvm::alignTo(bytes.size(), kWeightsAlignment);
-  blob.reserve(offset + padded);
-  blob.insert(blob.end(), bytes.begin(), bytes.end());
-  blob.resize(offset + padded, 0);
+  if (spill) {
+    static const uint8_t zeros[kWeightsAlignment] = {};
+    spill->map.reset();
+    spill->write(bytes.data(), bytes.size());
+    spill->write(zeros, padded - bytes.size());
+  } else {
+    if (blob.capacity() < offset + padded)
+      blob.reserve(std::max<uint64_t>(offset + padded, 2 * blob.capacity()));
+    blob.insert(blob.end(), bytes.begin(), bytes.end());
+    blob.resize(offset + padded, 0);
+  }
+  total = offset + padded;
   meta.offset = offset;
   meta.bytes = bytes.size();
   records.push_back(std::move(meta));
   return offset;
+}
+
+llvm::ArrayRef<uint8_t> WeightsBuilder::data() const {
+  if (!spill)
+    return blob;
+  if (spill->failed)
+    llvm::report_fatal_error("cannot write the temporary weights file");
+  if (total == 0)
+    return {};
+  if (!spill->map || spill->mapped != total) {
+    std::error_code ec;
+    spill->map = std::make_unique<llvm::sys::fs::mapped_file_region>(
+        llvm::sys::fs::convertFDToNativeFile(spill->fd),
+        llvm::sys::fs::mapped_file_region::readonly, total, 0, ec);
+    if (ec)
+      llvm::report_fatal_error(llvm::Twine("cannot map the temporary weights "
+                                           "file: ") + ec.message());
+    spill->mapped = total;
+  }
+  return {reinterpret_cast<const uint8_t *>(spill->map->const_data()), total};
 }
 
 //===----------------------------------------------------------------------===//

@@ -44,6 +44,9 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <mutex>
 
 using namespace mlir;
@@ -206,6 +209,15 @@ static std::string ioName(func::FuncOp f, unsigned i, bool result) {
   return (result ? "output" : "input") + std::to_string(i);
 }
 
+/// Returns freed heap pages to the system. Weight blobs released during
+/// lowering are mostly below glibc's adaptive mmap threshold, so their pages
+/// would otherwise stay resident and a large model's weights count twice.
+static void releaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 /// Little-endian bytes of a constant, one byte per element for widths below 8
 /// (the in-memory layout LLVM gives i4 arrays).
 static LogicalResult constantBytes(ElementsAttr attr, std::vector<uint8_t> &out) {
@@ -258,6 +270,25 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
   };
   std::vector<Pending> pending;
   unsigned unnamed = 0;
+  // Sized once: a large model's weights are not copied again while growing.
+  uint64_t total = 0;
+  f.walk([&](arith::ConstantOp c) {
+    auto rt = dyn_cast<RankedTensorType>(c.getType());
+    if (!rt || c->use_empty())
+      return;
+    uint64_t bytes = rt.getNumElements() * elementBytes(rt.getElementType());
+    if (bytes >= threshold)
+      total += llvm::alignTo(bytes, artifact::kWeightsAlignment);
+  });
+  model.weights.reserve(model.weights.size() + total);
+  // How many ops refer to each resource blob: a blob only one constant uses
+  // is released once copied, so the model's weights exist once in memory.
+  DenseMap<void *, int> blobRefs;
+  f->getParentOfType<ModuleOp>().walk([&](Operation *op) {
+    for (NamedAttribute a : op->getAttrs())
+      if (auto r = dyn_cast<DenseResourceElementsAttr>(a.getValue()))
+        ++blobRefs[r.getRawHandle().getResource()];
+  });
   WalkResult wr = f.walk([&](arith::ConstantOp c) {
     auto rt = dyn_cast<RankedTensorType>(c.getType());
     if (!rt)
@@ -265,10 +296,24 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     uint64_t bytes = rt.getNumElements() * elementBytes(rt.getElementType());
     if (bytes < threshold)
       return WalkResult::advance();
+    if (c->use_empty()) {
+      pending.push_back({c, ~uint64_t(0)});
+      return WalkResult::advance();
+    }
+    // A resource blob of whole bytes is copied straight from its data.
     std::vector<uint8_t> data;
-    if (failed(constantBytes(cast<ElementsAttr>(c.getValue()), data))) {
+    ArrayRef<uint8_t> bytesRef;
+    auto res = dyn_cast<DenseResourceElementsAttr>(c.getValue());
+    AsmResourceBlob *blob = res ? res.getRawHandle().getBlob() : nullptr;
+    if (blob && rt.getElementType().getIntOrFloatBitWidth() % 8 == 0 &&
+        blob->getData().size() == bytes) {
+      ArrayRef<char> d = blob->getData();
+      bytesRef = ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(d.data()), d.size());
+    } else if (failed(constantBytes(cast<ElementsAttr>(c.getValue()), data))) {
       c.emitError("cannot serialise constant of type ") << c.getType();
       return WalkResult::interrupt();
+    } else {
+      bytesRef = data;
     }
     artifact::TensorRecord rec;
     if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
@@ -279,11 +324,19 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     if (rec.dtype == "i4")
       rec.dtype = "i8"; // one sign-extended value per byte
     rec.shape.assign(rt.getShape().begin(), rt.getShape().end());
-    pending.push_back({c, model.weights.add(rec, data)});
+    pending.push_back({c, model.weights.add(rec, bytesRef)});
+    data = {};
+    if (auto r = dyn_cast<DenseResourceElementsAttr>(c.getValue()))
+      if (blobRefs[r.getRawHandle().getResource()] == 1) {
+        r.getRawHandle().getResource()->setBlob(HeapAsmResourceBlob::allocate(0, 64));
+        if (bytes >= (1u << 20))
+          releaseFreedMemory();
+      }
     return WalkResult::advance();
   });
   if (wr.wasInterrupted())
     return failure();
+  releaseFreedMemory();
   uint64_t size = model.weights.size();
 
   OpBuilder b(f.getContext());
@@ -292,6 +345,10 @@ static LogicalResult outlineWeights(func::FuncOp f, LoweredModel &model,
     return failure();
   Value weights = f.getArgument(0);
   for (Pending &p : pending) {
+    if (p.offset == ~uint64_t(0)) {
+      p.op.erase();
+      continue;
+    }
     b.setInsertionPoint(p.op);
     auto rt = cast<RankedTensorType>(p.op.getType());
     Location loc = p.op.getLoc();
@@ -441,6 +498,7 @@ LogicalResult cpu::lowerToBuffers(ModuleOp module, LoweredModel &model,
   }
   if (failed(lowerToLinalg(module)))
     return failure();
+  releaseFreedMemory();
   f = *modelFunction(module);
   if (failed(outlineWeights(f, model, options.outlineThreshold)))
     return failure();

@@ -21,17 +21,18 @@
 // output channels and per 32-deep chunk of a block, 4 groups (4-bit codes)
 // or 8 groups (8-bit codes) of 64 bytes, each 16 rows x 4 bytes; a 4-bit
 // group's bytes hold k = 4j + i in the low nibble and k + 16 in the high one,
-// in two's complement. Weight scales are stored divided by F (16 for 4-bit
-// codes).
+// in two's complement. Weight scales are stored as they are (f32).
 //
 //   - NEON (`dotprod`, `i8mm`; `base` with portable dot products) walks a tile
 //     as four quarters of 4 rows: per chunk and quarter, four 16-byte loads;
 //     `shl #4` and `and #0xf0` turn each into the low and high nibbles times
 //     16, and eight lane-indexed `sdot` against the row's 32 activation bytes
 //     accumulate the 4 rows. Rows of the activation go in pairs, sharing the
-//     unpacked weights. Per block: one convert, two multiplies and one add
-//     per 4 rows: y += f32(16 acc) * (s_w / 16 * s_x), rounded exactly as the
-//     executor rounds f32(acc) * f32(s_x * s_w), so the result is bit-exact.
+//     unpacked weights. Per block and 4 rows: one shift (the products came
+//     out times 16), one convert, two multiplies and one add:
+//     y += f32(acc) * (s_w * s_x), the executor's f32(acc) * f32(s_x * s_w)
+//     with the same two roundings, so the result is bit-exact for every
+//     scale (subnormal and overflowing products included).
 //   - x86-64 `avx512vnni` takes a whole tile per 64-byte load: the codes xor
 //     0x88 (0x80 for 8 bits) are w + 8 (w + 128) as unsigned bytes, split into
 //     nibbles with `and`/shift, and `vpdpbusd` multiplies them with the
@@ -210,7 +211,13 @@ void buildNeon(OpBuilder &mb, Location loc, StringRef name, DotKind kind,
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t h = 0; h < 4; ++h) {
-              Value f = arith::SIToFPOp::create(bb, l, v4f32, acc[r * 4 + h]);
+              // Nibbles were extracted times 16: the shift leaves the
+              // exact dot product, which the scales multiply undivided.
+              Value a = acc[r * 4 + h];
+              if (q.bits == 4)
+                a = arith::ShRSIOp::create(bb, l, a,
+                                           splat(bb, l, v4i32, bb.getI32IntegerAttr(4)));
+              Value f = arith::SIToFPOp::create(bb, l, v4f32, a);
               Value s = arith::MulFOp::create(bb, l, sw[h], xs[r]);
               Value term = arith::MulFOp::create(bb, l, f, s);
               next.push_back(arith::AddFOp::create(bb, l, sums[r * 4 + h], term));
@@ -301,8 +308,6 @@ void buildVnni(OpBuilder &mb, Location loc, StringRef name, QmmShape q) {
                 bb, l, sum, arith::ConstantOp::create(bb, l, bb.getI32IntegerAttr(offset)));
             Value a = arith::SubIOp::create(bb, l, acc[r],
                                             vector::BroadcastOp::create(bb, l, v16i32, corr));
-            if (q.bits == 4)
-              a = arith::ShLIOp::create(bb, l, a, splat(bb, l, v16i32, bb.getI32IntegerAttr(4)));
             Value xs = vector::BroadcastOp::create(
                 bb, l, v16f32, memref::LoadOp::create(bb, l, t.xs, ValueRange{at}));
             Value term = arith::MulFOp::create(bb, l, arith::SIToFPOp::create(bb, l, v16f32, a),

@@ -5,7 +5,12 @@
     gguf_tensors.py same A B [NAMES...]  the tensors of A (or NAMES) have
                                          the same type, shape and bytes in B
     gguf_tensors.py key FILE KEY         prints one metadata value
+    gguf_tensors.py same-blobs A.mlir B.mlir
+                                         the block weights (resources named
+                                         <weight>.<FORMAT>) of two qc graphs
+                                         hold the same bytes
 """
+import re
 import struct
 import sys
 
@@ -103,6 +108,15 @@ def main():
                 bad += 1
         print("%d of %d tensors identical" % (len(names) - bad, len(names)))
         sys.exit(1 if bad else 0)
+    elif cmd == "same-blobs":
+        blob = re.compile(r'^\s*([\w.]+\.(?:Q\d_[01K]|Q\d_K|IQ4_NL|F16|BF16)): "0x[0-9A-Fa-f]{8}([0-9A-Fa-f]*)"', re.M)
+        a = dict(blob.findall(open(sys.argv[2]).read()))
+        b = dict(blob.findall(open(sys.argv[3]).read()))
+        bad = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        for k in bad:
+            print("differs" if k in a and k in b else "missing", k)
+        print("%d of %d block weights identical" % (len(set(a) | set(b)) - len(bad), len(set(a) | set(b))))
+        sys.exit(1 if bad or not a else 0)
     else:
         sys.exit(__doc__)
 

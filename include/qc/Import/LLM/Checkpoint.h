@@ -18,6 +18,7 @@
 #ifndef QC_IMPORT_LLM_CHECKPOINT_H
 #define QC_IMPORT_LLM_CHECKPOINT_H
 
+#include "qc/GGUF/BlockFormats.h"
 #include "qc/Import/LLM/Llama.h"
 
 #include "mlir/IR/OwningOpRef.h"
@@ -39,6 +40,17 @@ struct LlamaCheckpoint {
   /// Canonical weight names (see LlamaWeightLookup) to their data.
   LlamaWeightLookup lookup() const { return lookupFn; }
 
+  /// A weight as stored: its ggml type, bytes and shape ([N, K] for a
+  /// matrix; row-major, ggml's dims reversed).
+  struct RawTensor {
+    gguf::GGMLType type;
+    llvm::ArrayRef<uint8_t> bytes;
+    llvm::SmallVector<int64_t> shape;
+  };
+  /// GGUF checkpoints: a weight's stored bytes without expanding them
+  /// (null for the other formats; nullopt for a missing weight).
+  std::function<std::optional<RawTensor>(llvm::StringRef canonical)> rawLookupFn;
+
   // Set by the readers.
   LlamaWeightLookup lookupFn;
   /// Keeps the mapped files alive while `lookupFn` hands out views of them.
@@ -58,8 +70,9 @@ FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readHFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
 /// A llama.cpp GGUF file of the "llama" architecture (tensors in any block
-/// format quantc expands are dequantized to f32 on demand; RoPE rotates
-/// interleaved pairs). Its tokenizer is the file's own.
+/// format quantc expands are dequantized to f32 on demand, or viewed as
+/// stored through rawLookupFn; RoPE rotates interleaved pairs). Its
+/// tokenizer is the file's own.
 FailureOr<std::unique_ptr<LlamaCheckpoint>>
 readGGUFLlamaCheckpoint(llvm::StringRef path, std::string &error);
 
@@ -81,10 +94,39 @@ bool isLlama2cPath(llvm::StringRef path);
 /// `.safetensors.index.json` with a config.json beside it.
 bool isLlamaCheckpointPath(llvm::StringRef path);
 
+/// How linear weights are stored in the imported graph (docs/GGUF.md,
+/// "Block weights in qc").
+struct LlamaImportOptions {
+  /// Linear weights in this block format (ggml's name, e.g. "Q4_0"),
+  /// quantized from the checkpoint's floats one tensor at a time with
+  /// llama.cpp's reference quantizers and partial-block rule; empty: as
+  /// stored.
+  std::string weightFormat;
+  /// The classifier's format with weightFormat; empty: llama.cpp's rule
+  /// (Q6_K below 8 bits, else weightFormat).
+  std::string outputFormat;
+  /// A GGUF file's tensors in block formats (and F16/BF16) stay as they are
+  /// and become qc.block_linear weights; otherwise they are expanded to f32.
+  bool keepBlocks = false;
+  /// Q4_0 and Q8_0 layers take int8 activations (qc.block_linear's integer
+  /// form, the generated int8 block kernels); else the float form.
+  bool dynamicAct = true;
+
+  bool encodes() const { return keepBlocks || !weightFormat.empty(); }
+};
+
+/// The encoder that stores `ckpt`'s linear weights as `options` asks (see
+/// LlamaWeightEncoder); a null function when nothing is encoded. Errors
+/// (an unknown format) name the option.
+FailureOr<LlamaWeightEncoder>
+makeLlamaWeightEncoder(const LlamaCheckpoint &ckpt,
+                       const LlamaImportOptions &options, std::string &error);
+
 /// The step functions `steps` of the checkpoint at `path`, as a module.
 OwningOpRef<ModuleOp> importLlamaCheckpoint(MLIRContext *ctx,
                                             llvm::StringRef path,
-                                            llvm::ArrayRef<LlamaStepSpec> steps);
+                                            llvm::ArrayRef<LlamaStepSpec> steps,
+                                            const LlamaImportOptions &options = {});
 
 } // namespace mlir::qc
 

@@ -22,6 +22,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
 
 #include <functional>
 #include <memory>
@@ -72,6 +73,29 @@ struct LlamaTensor {
 using LlamaWeightLookup =
     std::function<std::optional<LlamaTensor>(llvm::StringRef name)>;
 
+/// A linear layer's weight in one of llama.cpp's block formats
+/// (docs/GGUF.md): N rows of rowSize(format, K) bytes each, exactly as a
+/// GGUF tensor [K, N] stores them.
+struct LlamaBlockWeight {
+  /// ggml's type name: "Q4_0", "Q8_0", "Q6_K", "F16", ...
+  std::string format;
+  llvm::ArrayRef<uint8_t> bytes;
+  /// Keeps `bytes` alive (a mapped file, or a buffer the encoder filled).
+  std::shared_ptr<const void> owner;
+  /// qc.block_linear's integer form (int8 activations; Q4_0 and Q8_0).
+  bool dynamicAct = false;
+};
+
+/// Decides how the linear weight `name` (shape [N, K]; `classifier` for
+/// the output layer) is stored: nullopt keeps it f32 (qc.linear), a block
+/// weight makes the layer a qc.block_linear on a qc.constant of its bytes.
+/// The builder calls it once per weight, in graph order, and keeps nothing
+/// else of the weight, so an encoder that quantizes holds one tensor's
+/// floats at a time.
+using LlamaWeightEncoder =
+    std::function<llvm::Expected<std::optional<LlamaBlockWeight>>(
+        llvm::StringRef name, llvm::ArrayRef<int64_t> shape, bool classifier)>;
+
 struct LlamaStepSpec {
   std::string functionName = "main";
   int64_t seqLen = 1;            ///< S: tokens per step
@@ -82,9 +106,12 @@ struct LlamaStepSpec {
 /// them as dense_resource blobs named after the weights). Errors (a missing
 /// weight, a shape that disagrees with the config) are emitted on the
 /// module's context and fail.
+/// With an `encoder`, linear layers whose weight it encodes become
+/// qc.block_linear (the token embedding stays f32 from `weights`).
 LogicalResult buildLlamaSteps(ModuleOp module, const LlamaConfig &config,
                               const LlamaWeightLookup &weights,
-                              llvm::ArrayRef<LlamaStepSpec> steps);
+                              llvm::ArrayRef<LlamaStepSpec> steps,
+                              const LlamaWeightEncoder &encoder = nullptr);
 
 } // namespace mlir::qc
 

@@ -111,19 +111,39 @@ struct TensorRecord {
 /// Packs constants into weights.bin. Each blob starts at the next multiple of
 /// kWeightsAlignment and is followed by zero bytes up to the next one (the
 /// last blob too), so kernels may read whole 64-byte lines.
+///
+/// Small weights are kept in memory. Once reserve() announces at least
+/// kSpillBytes, the bytes go to an unlinked temporary file instead and
+/// data() maps it read-only: a large model's weights then live in the page
+/// cache (which the kernel can write back and evict), not in the
+/// compiler's anonymous memory.
 class WeightsBuilder {
 public:
+  static constexpr uint64_t kSpillBytes = uint64_t(256) << 20;
+
   /// Appends `bytes` and records `meta` with its offset and size. Returns the
   /// offset, which never changes afterwards.
   uint64_t add(TensorRecord meta, llvm::ArrayRef<uint8_t> bytes);
+  /// Announces `bytes` in all: room is made in memory, or, from the spill
+  /// threshold on (kSpillBytes unless set), the weights move to a temporary
+  /// file.
+  void reserve(uint64_t bytes);
+  void setSpillThreshold(uint64_t bytes) { spillThreshold = bytes; }
+  bool spilled() const { return spill != nullptr; }
 
   /// Size of weights.bin (a multiple of kWeightsAlignment).
-  uint64_t size() const { return blob.size(); }
-  llvm::ArrayRef<uint8_t> data() const { return blob; }
+  uint64_t size() const { return total; }
+  /// All bytes (for a spilled builder, a read-only mapping made on first
+  /// use; add() after data() invalidates earlier views).
+  llvm::ArrayRef<uint8_t> data() const;
   llvm::ArrayRef<TensorRecord> tensors() const { return records; }
 
 private:
+  struct Spill;
   std::vector<uint8_t> blob;
+  std::shared_ptr<Spill> spill;
+  uint64_t spillThreshold = kSpillBytes;
+  uint64_t total = 0;
   std::vector<TensorRecord> records;
 };
 

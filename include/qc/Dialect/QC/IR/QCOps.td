@@ -14,5 +14,6 @@ include "qc/Dialect/QC/IR/QCLinalgOps.td"
 include "qc/Dialect/QC/IR/QCNNOps.td"
 include "qc/Dialect/QC/IR/QCShapeOps.td"
 include "qc/Dialect/QC/IR/QCTransformerOps.td"
+include "qc/Dialect/QC/IR/QCBlockOps.td"
 
 #endif // QC_DIALECT_QC_IR_QCOPS_TD
