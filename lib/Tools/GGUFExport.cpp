@@ -193,20 +193,18 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
   const int64_t D = c.headDim();
   std::string what = opts.output;
   for (const Entry &e : entries) {
-    // The shape now; the values (widened or dequantized copies for some
-    // formats) only while the writer asks for this tensor's bytes, so one
-    // tensor's f32 copy is alive at a time.
-    std::optional<LlamaTensor> t = lookup(e.canonical);
-    if (!t)
-      return fail(opts.checkpoint + ": weight '" + e.canonical + "' is missing");
-    int64_t rowLength = t->shape.back();
-    int64_t rows = t->shape.size() == 2 ? t->shape[0] : 1;
-    t.reset();
+    // The shape from the config; the values (widened or dequantized copies
+    // for some formats) only while the writer asks for this tensor's bytes,
+    // so one tensor's f32 copy is alive at a time and each is read once.
+    SmallVector<int64_t> canonicalShape = c.weightShape(e.canonical);
+    bool matrix = canonicalShape.size() == 2;
+    int64_t rowLength = canonicalShape.back();
+    int64_t rows = matrix ? canonicalShape[0] : 1;
     gg::GGMLType tt = gg::GGMLType::F32;
-    if (rows > 1 || e.classifier)
+    if (matrix)
       tt = gg::chooseFallback(e.classifier ? outType : *type, rowLength);
     SmallVector<int64_t, 2> shape = {rowLength};
-    if (rows > 1 || e.classifier)
+    if (matrix)
       shape.push_back(rows);
     // llama.cpp rotates interleaved pairs: a Hugging Face model's q/k rows,
     // made for rotating halves, are reordered per head (row i of the first
@@ -220,10 +218,10 @@ int qc::exportGGUF(const GGUFExportOptions &opts) {
     std::string canonical = e.canonical, source = opts.checkpoint;
     auto produce = [=](MutableArrayRef<uint8_t> out) -> llvm::Error {
       std::optional<LlamaTensor> t = lookup(canonical);
-      if (!t)
+      if (!t || int64_t(t->data.size()) != rows * rowLength)
         return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                       source + ": cannot read weight '" +
-                                           canonical + "'");
+                                       source + ": weight '" + canonical +
+                                           "' is missing or has another shape");
       std::vector<float> reordered;
       ArrayRef<float> src = t->data;
       if (permute) {

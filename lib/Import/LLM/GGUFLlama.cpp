@@ -101,10 +101,10 @@ qc::readGGUFLlamaCheckpoint(StringRef path, std::string &error) {
     LlamaTensor out;
     // ggml lists the row length first.
     out.shape.assign(t->shape.rbegin(), t->shape.rend());
-    std::shared_ptr<float[]> copy(new float[values->size()]);
-    std::copy(values->begin(), values->end(), copy.get());
-    out.data = ArrayRef<float>(copy.get(), values->size());
-    out.owner = std::move(copy);
+    // The tensor owns the dequantized vector itself (no second copy).
+    auto owned = std::make_shared<std::vector<float>>(std::move(*values));
+    out.data = ArrayRef<float>(*owned);
+    out.owner = std::shared_ptr<const float[]>(owned, owned->data());
     return out;
   };
   ckpt->rawLookupFn = [file](StringRef name)

@@ -48,6 +48,28 @@ std::string LlamaConfig::validate() const {
   return "";
 }
 
+SmallVector<int64_t> LlamaConfig::weightShape(StringRef name) const {
+  if (name == "tok_embeddings" || name == "output")
+    return {vocabSize, dim};
+  if (name == "norm")
+    return {dim};
+  StringRef rest = name;
+  if (!rest.consume_front("layers."))
+    return {};
+  StringRef leaf = rest.split('.').second;
+  if (leaf == "attention_norm" || leaf == "ffn_norm")
+    return {dim};
+  if (leaf == "wq" || leaf == "wo")
+    return {dim, dim};
+  if (leaf == "wk" || leaf == "wv")
+    return {kvDim(), dim};
+  if (leaf == "w1" || leaf == "w3")
+    return {hiddenDim, dim};
+  if (leaf == "w2")
+    return {dim, hiddenDim};
+  return {};
+}
+
 namespace {
 
 /// A linear layer's weight as the graph holds it: f32 (format empty) or

@@ -50,6 +50,9 @@ struct LlamaConfig {
   int64_t kvDim() const { return numKVHeads * headDim(); }
   /// Empty when the config is consistent, else what is wrong.
   std::string validate() const;
+  /// The shape of the weight with canonical name `name` (see
+  /// LlamaWeightLookup); empty for an unknown name.
+  llvm::SmallVector<int64_t> weightShape(llvm::StringRef name) const;
 };
 
 /// A weight as row-major f32 values with its shape.
